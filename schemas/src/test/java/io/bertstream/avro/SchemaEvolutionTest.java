@@ -1,0 +1,56 @@
+package io.bertstream.avro;
+
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.apache.avro.SchemaNormalization;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+class SchemaEvolutionTest {
+
+    static Stream<Schema> currentSchemas() {
+        return Stream.of(EmbeddingRecord.getClassSchema(), TextEvent.getClassSchema());
+    }
+
+    @ParameterizedTest
+    @MethodSource("currentSchemas")
+    void currentSchemaReadsEveryReleasedVersion(Schema current) {
+        List<Schema> released = SchemaHistory.released(current.getName());
+        assertFalse(released.isEmpty(), "no released version of " + current.getName() + " is kept");
+        for (int i = 0; i < released.size(); i++) {
+            var result = SchemaCompatibility.checkReaderWriterCompatibility(current, released.get(i)).getResult();
+            assertEquals(SchemaCompatibilityType.COMPATIBLE, result.getCompatibility(),
+                    current.getName() + " cannot read v" + (i + 1) + ": " + result.getIncompatibilities());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("currentSchemas")
+    void latestReleaseIsTheCurrentSchemaUntilANewVersionIsKept(Schema current) {
+        // A change to the .avsc must come with a new history/vN copy, or the released contract drifts unnoticed.
+        List<Schema> released = SchemaHistory.released(current.getName());
+        Schema latest = released.get(released.size() - 1);
+        assertEquals(SchemaNormalization.parsingFingerprint64(latest), SchemaNormalization.parsingFingerprint64(current),
+                current.getName() + " differs from its latest released version: add history/v" + (released.size() + 1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("currentSchemas")
+    void theCheckRejectsAnIncompatibleChange(Schema current) {
+        // Guards the guard: a new field without a default cannot read old data, and the check must say so.
+        String json = current.toString().replaceFirst("\"fields\":\\[",
+                "\"fields\":[{\"name\":\"added_without_default\",\"type\":\"string\"},");
+        Schema incompatible = new Schema.Parser().parse(json);
+        Schema v1 = SchemaHistory.released(current.getName()).get(0);
+        assertNotEquals(SchemaCompatibilityType.COMPATIBLE,
+                SchemaCompatibility.checkReaderWriterCompatibility(incompatible, v1).getType());
+    }
+}
