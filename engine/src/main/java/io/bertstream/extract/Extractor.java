@@ -1,0 +1,51 @@
+package io.bertstream.extract;
+
+import io.bertstream.engine.EmbeddingEngine;
+
+import java.util.List;
+
+/**
+ * The {@link TextEmbedder} on an {@link EmbeddingEngine}: one engine call per batch for exactly the layers the
+ * extraction needs, then pooling and post-processing per text. The engine belongs to the caller (one per process,
+ * shared by extractors); closing an extractor leaves it open.
+ */
+public final class Extractor implements TextEmbedder {
+
+    private final EmbeddingEngine engine;
+    private final ExtractionPlan plan;
+    private final ModelInfo info;
+
+    /** Resolves the spec against the engine's model; an IllegalArgumentException says what is valid when it does not fit. */
+    public Extractor(EmbeddingEngine engine, ExtractionSpec spec) {
+        this.engine = engine;
+        this.plan = ExtractionPlan.resolve(spec, engine.model());
+        this.info = plan.info(engine.encoder().name());
+    }
+
+    public ExtractionPlan plan() {
+        return plan;
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public int countTokens(String text) {
+        return engine.countTokens(text);
+    }
+
+    @Override
+    public List<EmbedOutcome> embedAll(List<String> texts) {
+        if (texts.isEmpty()) {
+            return List.of();
+        }
+        return engine.encodeAll(texts, plan.layers(), plan.lengthPolicy()).stream().map(plan::extract).toList();
+    }
+
+    @Override
+    public void close() {
+        // Nothing of its own to release: vectors live on the heap, the engine is the caller's.
+    }
+}
