@@ -131,6 +131,7 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
 
     private void add(long sequence, PendingEvent event) {
         batch.put(sequence, event);
+        metrics.pendingChanged(1);
         longestTokens = Math.max(longestTokens, event.tokens());
         batchTokens += event.tokens();
     }
@@ -156,6 +157,7 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         }
         // Deleting in the same transaction as the forwards above is what makes the batch exactly-once.
         batch.keySet().forEach(pendingStore::delete);
+        metrics.pendingChanged(-batch.size());
         batch.clear();
         longestTokens = 0;
         batchTokens = 0;
@@ -237,6 +239,13 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
             context.forward(record, OUTPUT_SINK);
             metrics.recordOut(event.source().timestamp(), now);
         }
+    }
+
+    /** The task moves or stops: its pending events stay in the store, for whoever owns the task next. */
+    @Override
+    public void close() {
+        metrics.pendingChanged(-batch.size());
+        batch.clear();
     }
 
     private void deadLetter(byte[] key, byte[] value, PendingEvent.Lineage source, DeadLetter.Stage stage,

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The processor's Micrometer meters; one instance per process, shared by every task. */
 public final class PipelineMetrics {
@@ -29,6 +30,7 @@ public final class PipelineMetrics {
     private final DistributionSummary paddedTokenShare;
     private final Timer inference;
     private final Timer eventToOutput;
+    private final AtomicLong pending = new AtomicLong();
 
     public PipelineMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -57,6 +59,8 @@ public final class PipelineMetrics {
         eventToOutput = Timer.builder("bertstream.event.latency")
                 .description("from the input record's timestamp to its output").publishPercentiles(0.5, 0.99)
                 .register(registry);
+        Gauge.builder("bertstream.batch.pending", pending, AtomicLong::get)
+                .description("events waiting in open batches of this process's tasks").register(registry);
     }
 
     public MeterRegistry registry() {
@@ -79,6 +83,15 @@ public final class PipelineMetrics {
     void recordOut(long eventTimestamp, long now) {
         recordsOut.increment();
         eventToOutput.record(Duration.ofMillis(Math.max(0, now - eventTimestamp)));
+    }
+
+    void pendingChanged(int delta) {
+        pending.addAndGet(delta);
+    }
+
+    /** Events read but not yet emitted or dead-lettered, in this process. */
+    public long pending() {
+        return pending.get();
     }
 
     void deadLettered(DeadLetter.Stage stage) {

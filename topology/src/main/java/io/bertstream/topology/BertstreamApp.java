@@ -1,0 +1,108 @@
+package io.bertstream.topology;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * One running bertstream processor: the shared model, the Kafka Streams instance, its metrics and the
+ * /metrics + /health endpoints. Health is UP only once the model is warm and Streams is running.
+ */
+public final class BertstreamApp implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BertstreamApp.class);
+
+    private final BertstreamConfig config;
+    private final SharedModel model;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PipelineMetrics metrics = new PipelineMetrics(registry);
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private volatile boolean warm;
+    private OpsServer ops;
+
+    public BertstreamApp(BertstreamConfig config, SharedModel model, EventDecoder decoder, RecordWriter writer) {
+        this.config = config;
+        this.model = model;
+        var topology = EmbeddingTopology.build(config.topologySettings(), model.embedder(), decoder, writer, metrics);
+        streams = new KafkaStreams(topology, streamsProperties(config));
+        // A failure outside the processor's own handling (e.g. the engine running out of memory) restarts the
+        // thread; exactly-once means it resumes from the last commit.
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(registry);
+        metrics.modelInfo(model.embedder().info());
+    }
+
+    static Properties streamsProperties(BertstreamConfig config) {
+        Properties props = config.kafkaProperties();
+        props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetterHandlers.Deserialization.class.getName());
+        props.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetterHandlers.Production.class.getName());
+        // The handlers read the dead-letter topic from the Streams config they are given.
+        props.put(BertstreamConfig.DLQ_TOPIC, config.require(BertstreamConfig.DLQ_TOPIC));
+        return props;
+    }
+
+    /** Opens the metrics port (if bertstream.metrics.port >= 0), warms the model up, starts Streams. */
+    public BertstreamApp start() {
+        int port = config.getInt(BertstreamConfig.METRICS_PORT);
+        if (port >= 0) {
+            ops = OpsServer.start(port, registry, this::health);
+        }
+        log.info("starting bertstream with\n{}", config.describe());
+        model.warmUp();
+        warm = true;
+        streams.start();
+        return this;
+    }
+
+    public OpsServer.Health health() {
+        if (!warm) {
+            return new OpsServer.Health(false, "model warming up");
+        }
+        KafkaStreams.State state = streams.state();
+        boolean up = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+        return new OpsServer.Health(up, "streams " + state);
+    }
+
+    /** The port /metrics and /health listen on, or -1 when they are off. */
+    public int metricsPort() {
+        return ops == null ? -1 : ops.port();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public PipelineMetrics metrics() {
+        return metrics;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Commits what is done and stops; pending batches stay in the changelog for the next start. */
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        streamsMetrics.close();
+        if (ops != null) {
+            ops.close();
+        }
+        registry.close();
+    }
+}

@@ -1,0 +1,102 @@
+package io.bertstream.topology;
+
+import io.bertstream.engine.EmbeddingEngine;
+import io.bertstream.engine.EngineOptions;
+import io.bertstream.engine.backend.Backend;
+import io.bertstream.engine.backend.Device;
+import io.bertstream.engine.backend.Precision;
+import io.bertstream.engine.text.LengthPolicy;
+import io.bertstream.extract.ExtractionSpec;
+import io.bertstream.extract.Extractor;
+import io.bertstream.extract.LayerSpec;
+import io.bertstream.extract.Pooling;
+import io.bertstream.extract.Quantizer;
+import io.bertstream.extract.TextEmbedder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Locale;
+
+import static io.bertstream.topology.BertstreamConfig.*;
+
+/**
+ * The one model of a process: weights loaded once, shared by every stream thread and task through its
+ * thread-safe {@link #embedder()}. Closing it releases the engine's native memory.
+ */
+public final class SharedModel implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SharedModel.class);
+
+    private final EmbeddingEngine engine;
+    private final TextEmbedder embedder;
+
+    private SharedModel(EmbeddingEngine engine, TextEmbedder embedder) {
+        this.engine = engine;
+        this.embedder = embedder;
+    }
+
+    /** Loads the model and extraction named by the config's bertstream.model / layers / pooling / ... keys. */
+    public static SharedModel open(BertstreamConfig config) {
+        var options = new EngineOptions(Backend.valueOf(config.require(BACKEND).toUpperCase(Locale.ROOT)),
+                Device.valueOf(config.require(DEVICE).toUpperCase(Locale.ROOT)), Precision.FP32,
+                config.getInt(BATCH_MAX_TOKENS), config.getInt(THREADS));
+        EmbeddingEngine engine = EmbeddingEngine.open(config.require(MODEL), options);
+        try {
+            return new SharedModel(engine, new Extractor(engine, extractionSpec(config)));
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    static ExtractionSpec extractionSpec(BertstreamConfig config) {
+        var spec = ExtractionSpec.modelDefaults()
+                .withTruncateDims(config.getInt(TRUNCATE_DIMS))
+                .withDocumentVector(config.getBoolean(DOCUMENT_VECTOR))
+                .withLength(new LengthPolicy(
+                        LengthPolicy.Mode.valueOf(config.require(LENGTH_MODE).toUpperCase(Locale.ROOT).replace('-', '_')),
+                        config.getInt(LENGTH_MAX_TOKENS), config.getInt(LENGTH_OVERLAP)));
+        if (config.optional(LAYERS) != null) {
+            spec = spec.withLayers(LayerSpec.parse(config.optional(LAYERS), config.optional(LAYERS_COMBINE)));
+        }
+        if (config.optional(POOLING) != null) {
+            spec = spec.withPooling(Pooling.parse(config.optional(POOLING)));
+        }
+        if (config.optional(NORMALIZE) != null) {
+            spec = spec.withNormalize(Boolean.parseBoolean(config.optional(NORMALIZE)));
+        }
+        if (config.optional(QUANTIZE) != null) {
+            spec = spec.withQuantize(Quantizer.Kind.parse(config.optional(QUANTIZE)));
+        }
+        return spec;
+    }
+
+    /** Wraps an embedder someone else owns (tests, the demo): closing this leaves it open. */
+    public static SharedModel of(TextEmbedder embedder) {
+        return new SharedModel(null, embedder);
+    }
+
+    public TextEmbedder embedder() {
+        return embedder;
+    }
+
+    /** First calls are slow (allocator, thread pools): pay that before reporting healthy. */
+    public void warmUp() {
+        long started = System.nanoTime();
+        var texts = List.of("warm-up", "A somewhat longer sentence to warm up the model with a second length.",
+                "and a third one of yet another length, so that a batch of several rows runs too");
+        for (int round = 0; round < 3; round++) {
+            embedder.embedAll(texts);
+        }
+        log.info("model {} warmed up in {} ms", embedder.info().name(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    @Override
+    public void close() {
+        if (engine != null) {
+            embedder.close();
+            engine.close();
+        }
+    }
+}
