@@ -1,5 +1,6 @@
 package io.bertstream.engine.model;
 
+import io.bertstream.engine.model.hf.HuggingFaceSource;
 import io.bertstream.engine.model.onnx.OnnxSource;
 
 import java.io.IOException;
@@ -34,7 +35,8 @@ public final class ModelLoader {
         }
         return switch (formatOf(path)) {
             case ONNX -> OnnxSource.load(path);
-            case HUGGINGFACE, TENSORFLOW -> throw new ModelLoadException(path, "format not supported yet");
+            case HUGGINGFACE -> HuggingFaceSource.load(Files.isDirectory(path) ? path : path.toAbsolutePath().getParent());
+            case TENSORFLOW -> throw new ModelLoadException(path, "format not supported yet");
         };
     }
 
