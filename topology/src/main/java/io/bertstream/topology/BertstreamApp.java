@@ -29,10 +29,11 @@ public final class BertstreamApp implements AutoCloseable {
     private volatile boolean warm;
     private OpsServer ops;
 
-    public BertstreamApp(BertstreamConfig config, SharedModel model, EventDecoder decoder, RecordWriter writer) {
+    public BertstreamApp(BertstreamConfig config, SharedModel model) {
         this.config = config;
         this.model = model;
-        var topology = EmbeddingTopology.build(config.topologySettings(), model.embedder(), decoder, writer, metrics);
+        var topology = EmbeddingTopology.build(config.topologySettings(), model.embedder(), config.decoder(),
+                config.serializer(), metrics);
         streams = new KafkaStreams(topology, streamsProperties(config));
         // A failure outside the processor's own handling (e.g. the engine running out of memory) restarts the
         // thread; exactly-once means it resumes from the last commit.

@@ -1,5 +1,9 @@
 package io.bertstream.topology;
 
+import io.bertstream.avro.EmbeddingRecord;
+import io.bertstream.serde.OutputFormat;
+import io.bertstream.serde.TextDecoder;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.io.IOException;
@@ -9,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,7 +42,6 @@ public final class BertstreamConfig {
     public static final String INPUT_MAX_BYTES = "bertstream.input.max-bytes";
     public static final String OUTPUT_TOPIC = "bertstream.output.topic";
     public static final String OUTPUT_FORMAT = "bertstream.output.format";
-    public static final String OUTPUT_REGISTRY_URL = "bertstream.output.registry.url";
     public static final String OUTPUT_INCLUDE_TEXT = "bertstream.output.include-text";
     public static final String OUTPUT_MAX_RECORD_BYTES = "bertstream.output.max-record-bytes";
     public static final String DLQ_TOPIC = "bertstream.dlq.topic";
@@ -63,7 +67,7 @@ public final class BertstreamConfig {
 
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
             Map.entry(INPUT_FORMAT, "json"),
-            Map.entry(INPUT_ID_POINTER, "/id"),
+            Map.entry(INPUT_ID_POINTER, ""),
             Map.entry(INPUT_TEXT_POINTER, "/text"),
             Map.entry(INPUT_MAX_BYTES, "1000000"),
             Map.entry(OUTPUT_FORMAT, "single-object"),
@@ -128,7 +132,7 @@ public final class BertstreamConfig {
             }
         }
         // Keys without a default may come from the environment alone.
-        for (String key : List.of(INPUT_TOPICS, INPUT_PATTERN, OUTPUT_TOPIC, OUTPUT_REGISTRY_URL, DLQ_TOPIC)) {
+        for (String key : List.of(INPUT_TOPICS, INPUT_PATTERN, OUTPUT_TOPIC, DLQ_TOPIC)) {
             bertstreamKeys.put(envName(key), key);
         }
         environment.forEach((name, value) -> {
@@ -195,6 +199,32 @@ public final class BertstreamConfig {
         return new BertstreamConfig(copy);
     }
 
+    /** The input decoder: bertstream.input.* keys, plus schema.registry.* for registry-framed Avro. */
+    public TextDecoder decoder() {
+        var configs = new HashMap<String, Object>(registrySettings());
+        configs.put(TextDecoder.FORMAT_CONFIG, require(INPUT_FORMAT));
+        configs.put(TextDecoder.JSON_TEXT_POINTER_CONFIG, require(INPUT_TEXT_POINTER));
+        if (optional(INPUT_ID_POINTER) != null) {
+            configs.put(TextDecoder.JSON_ID_POINTER_CONFIG, optional(INPUT_ID_POINTER));
+        }
+        return TextDecoder.fromConfigs(configs);
+    }
+
+    /** The output value serializer: bertstream.output.format, plus schema.registry.* for the registry format. */
+    public Serializer<EmbeddingRecord> serializer() {
+        return OutputFormat.parse(require(OUTPUT_FORMAT)).serializer(registrySettings());
+    }
+
+    private Map<String, String> registrySettings() {
+        var registry = new TreeMap<String, String>();
+        values.forEach((key, value) -> {
+            if (key.startsWith("schema.registry.")) {
+                registry.put(key, value);
+            }
+        });
+        return registry;
+    }
+
     public TopologySettings topologySettings() {
         String topics = values.getOrDefault(INPUT_TOPICS, "");
         String pattern = values.get(INPUT_PATTERN);
@@ -203,7 +233,8 @@ public final class BertstreamConfig {
                 require(OUTPUT_TOPIC), require(DLQ_TOPIC),
                 new BatchPolicy(getInt(BATCH_MAX_RECORDS), getInt(BATCH_MAX_TOKENS),
                         Duration.ofMillis(getInt(BATCH_LINGER_MS))),
-                getInt(CACHE_MAX_ENTRIES), getInt(INPUT_MAX_BYTES), getInt(OUTPUT_MAX_RECORD_BYTES));
+                getInt(CACHE_MAX_ENTRIES), getInt(INPUT_MAX_BYTES), getBoolean(OUTPUT_INCLUDE_TEXT),
+                getInt(OUTPUT_MAX_RECORD_BYTES));
     }
 
     /** One line per key, secrets masked: safe to log. */

@@ -1,6 +1,9 @@
 package io.bertstream.topology;
 
+import io.bertstream.avro.EmbeddingRecord;
 import io.bertstream.extract.TextEmbedder;
+import io.bertstream.serde.TextDecoder;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -22,8 +25,8 @@ public final class EmbeddingTopology {
     }
 
     /** @param embedder the process-wide model, shared by every task and stream thread */
-    public static Topology build(TopologySettings settings, TextEmbedder embedder, EventDecoder decoder,
-                                 RecordWriter writer, PipelineMetrics metrics) {
+    public static Topology build(TopologySettings settings, TextEmbedder embedder, TextDecoder decoder,
+                                 Serializer<EmbeddingRecord> serializer, PipelineMetrics metrics) {
         var topology = new Topology();
         var bytes = Serdes.ByteArray();
         if (settings.inputPattern() != null) {
@@ -35,7 +38,7 @@ public final class EmbeddingTopology {
         ProcessorSupplier<byte[], byte[], byte[], byte[]> supplier = new ProcessorSupplier<>() {
             @Override
             public MicroBatchProcessor get() {
-                return new MicroBatchProcessor(embedder, decoder, writer, settings, metrics);
+                return new MicroBatchProcessor(embedder, decoder, serializer, settings, metrics);
             }
 
             @Override

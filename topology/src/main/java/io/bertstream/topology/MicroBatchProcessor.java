@@ -1,9 +1,13 @@
 package io.bertstream.topology;
 
+import io.bertstream.avro.EmbeddingRecord;
 import io.bertstream.extract.EmbedOutcome;
 import io.bertstream.extract.Embedding;
 import io.bertstream.extract.TextEmbedder;
+import io.bertstream.serde.DecodeException;
+import io.bertstream.serde.TextDecoder;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -15,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +45,8 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
     private static final Logger log = LoggerFactory.getLogger(MicroBatchProcessor.class);
 
     private final TextEmbedder embedder;
-    private final EventDecoder decoder;
-    private final RecordWriter writer;
+    private final TextDecoder decoder;
+    private final Serializer<EmbeddingRecord> serializer;
     private final TopologySettings settings;
     private final PipelineMetrics metrics;
 
@@ -54,11 +59,11 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
     private int longestTokens;
     private long batchTokens;
 
-    MicroBatchProcessor(TextEmbedder embedder, EventDecoder decoder, RecordWriter writer, TopologySettings settings,
-                        PipelineMetrics metrics) {
+    MicroBatchProcessor(TextEmbedder embedder, TextDecoder decoder, Serializer<EmbeddingRecord> serializer,
+                        TopologySettings settings, PipelineMetrics metrics) {
         this.embedder = embedder;
         this.decoder = decoder;
-        this.writer = writer;
+        this.serializer = serializer;
         this.settings = settings;
         this.metrics = metrics;
     }
@@ -91,6 +96,10 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         PendingEvent event;
         try {
             event = decode(record, source);
+        } catch (DecodeException e) {
+            deadLetter(record.key(), record.value(), source, DeadLetter.Stage.DECODE, e.getClass().getName(),
+                    e.reason() + ": " + e.getMessage());
+            return;
         } catch (RuntimeException e) {
             deadLetter(record.key(), record.value(), source, DeadLetter.Stage.DECODE, e.getClass().getName(),
                     e.getMessage());
@@ -113,19 +122,14 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
 
     private PendingEvent decode(Record<byte[], byte[]> record, PendingEvent.Lineage source) {
         byte[] value = record.value();
-        if (value == null) {
-            throw new IllegalArgumentException("null value: a tombstone has no text to embed");
-        }
-        if (value.length > settings.maxInputBytes()) {
+        if (value != null && value.length > settings.maxInputBytes()) {
             throw new IllegalArgumentException("value of " + value.length + " bytes is over the "
                     + settings.maxInputBytes() + "-byte input limit");
         }
-        var decoded = decoder.decode(source.topic(), record.key(), value);
-        String id = decoded.id() != null ? decoded.id()
-                : record.key() != null ? new String(record.key(), StandardCharsets.UTF_8)
-                : source.topic() + "-" + source.partition() + "-" + source.offset();
+        var decoded = decoder.decode(source.topic(), source.partition(), source.offset(), record.headers(),
+                record.key(), value);
         int tokens = embedder.countTokens(decoded.text());
-        return new PendingEvent(id, decoded.text(), tokens, record.key(), value, source,
+        return new PendingEvent(decoded.id(), decoded.text(), decoded.metadata(), tokens, record.key(), value, source,
                 context.currentSystemTimeMs());
     }
 
@@ -218,10 +222,12 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         List<Embedding> vectors = ((EmbedOutcome.Embedded) outcome).vectors();
         // Serialize every vector first, so an event is either fully emitted or dead-lettered, never half.
         var records = new ArrayList<Record<byte[], byte[]>>(vectors.size());
+        var now = Instant.ofEpochMilli(context.currentSystemTimeMs());
         try {
             for (Embedding vector : vectors) {
                 String key = OutputKeys.keyOf(event.id(), vector.chunk());
-                byte[] value = writer.write(settings.outputTopic(), key, event, vector, embedder.info());
+                var output = EmbeddingRecords.of(key, event, vector, embedder.info(), settings.includeText(), now);
+                byte[] value = serializer.serialize(settings.outputTopic(), output);
                 if (value.length > settings.maxRecordBytes()) {
                     throw new IllegalStateException("output record of " + value.length + " bytes is over the "
                             + settings.maxRecordBytes() + "-byte record limit");
@@ -234,10 +240,9 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
                     e.getClass().getName(), e.getMessage());
             return;
         }
-        long now = context.currentSystemTimeMs();
         for (var record : records) {
             context.forward(record, OUTPUT_SINK);
-            metrics.recordOut(event.source().timestamp(), now);
+            metrics.recordOut(event.source().timestamp(), now.toEpochMilli());
         }
     }
 

@@ -7,6 +7,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A decoded event waiting in a batch, with everything needed to emit its output or dead-letter it later,
@@ -14,13 +16,14 @@ import java.nio.charset.StandardCharsets;
  *
  * @param id         event id (the output key, or its prefix for chunks)
  * @param text       decoded text
+ * @param metadata   the input's metadata, passed through to the outputs
  * @param tokens     tokens of the text (special tokens included), for the batch's token budget
  * @param rawKey     original key bytes (may be null)
  * @param rawValue   original value bytes
  * @param source     source topic, partition, offset and timestamp
  * @param receivedAt wall-clock millis when the processor first saw the event
  */
-public record PendingEvent(String id, String text, int tokens, byte[] rawKey, byte[] rawValue, Lineage source,
+public record PendingEvent(String id, String text, Map<String, String> metadata, int tokens, byte[] rawKey, byte[] rawValue, Lineage source,
                            long receivedAt) {
 
     /** Where a record came from. */
@@ -32,6 +35,11 @@ public record PendingEvent(String id, String text, int tokens, byte[] rawKey, by
         try (var out = new DataOutputStream(bytes)) {
             writeString(out, id);
             writeString(out, text);
+            out.writeInt(metadata.size());
+            for (var entry : metadata.entrySet()) {
+                writeString(out, entry.getKey());
+                writeString(out, entry.getValue());
+            }
             out.writeInt(tokens);
             writeBytes(out, rawKey);
             writeBytes(out, rawValue);
@@ -50,11 +58,16 @@ public record PendingEvent(String id, String text, int tokens, byte[] rawKey, by
         try (var in = new DataInputStream(new ByteArrayInputStream(data))) {
             String id = readString(in);
             String text = readString(in);
+            int entries = in.readInt();
+            var metadata = new TreeMap<String, String>();
+            for (int i = 0; i < entries; i++) {
+                metadata.put(readString(in), readString(in));
+            }
             int tokens = in.readInt();
             byte[] key = readBytes(in);
             byte[] value = readBytes(in);
             var lineage = new Lineage(readString(in), in.readInt(), in.readLong(), in.readLong());
-            return new PendingEvent(id, text, tokens, key, value, lineage, in.readLong());
+            return new PendingEvent(id, text, metadata, tokens, key, value, lineage, in.readLong());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -13,12 +13,13 @@ import java.util.regex.Pattern;
  * @param batch           micro-batch limits
  * @param cacheMaxEntries embedding cache entries per task; 0 turns the cache off
  * @param maxInputBytes   larger input values are dead-lettered instead of embedded
+ * @param includeText     echo the text (or chunk) in each output record
  * @param maxRecordBytes  largest record the producer may send (its max.request.size, less headroom); larger
  *                        outputs are dead-lettered and larger dead-letter values are cut to this size
  */
 public record TopologySettings(List<String> inputTopics, Pattern inputPattern, String outputTopic,
                                String deadLetterTopic, BatchPolicy batch, int cacheMaxEntries, int maxInputBytes,
-                               int maxRecordBytes) {
+                               boolean includeText, int maxRecordBytes) {
 
     public TopologySettings {
         inputTopics = List.copyOf(inputTopics);
