@@ -2,6 +2,7 @@ package io.bertstream.engine.model;
 
 import io.bertstream.engine.model.hf.HuggingFaceSource;
 import io.bertstream.engine.model.onnx.OnnxSource;
+import io.bertstream.engine.model.tf.TfCheckpointSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ public final class ModelLoader {
         return switch (formatOf(path)) {
             case ONNX -> OnnxSource.load(path);
             case HUGGINGFACE -> HuggingFaceSource.load(Files.isDirectory(path) ? path : path.toAbsolutePath().getParent());
-            case TENSORFLOW -> throw new ModelLoadException(path, "format not supported yet");
+            case TENSORFLOW -> TfCheckpointSource.load(path);
         };
     }
 
