@@ -2,6 +2,9 @@ package io.bertstream.serde;
 
 import io.bertstream.avro.EmbeddingRecord;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 import java.util.Locale;
@@ -30,6 +33,24 @@ public enum OutputFormat {
         };
         serializer.configure(configs, false);
         return serializer;
+    }
+
+    /**
+     * A deserializer for the Avro formats (it reads both framings, whichever this format is). CONNECT_JSON has
+     * none: it is meant for Kafka Connect's JsonConverter.
+     */
+    public <T extends SpecificRecord> Deserializer<T> deserializer(Class<T> type, Map<String, ?> configs) {
+        return switch (this) {
+            case REGISTRY -> new AvroDeserializer<>(type, new RegistryClient(RegistryClient.Settings.fromConfigs(configs)));
+            case SINGLE_OBJECT -> new AvroDeserializer<>(type, configs.containsKey(RegistryClient.URL_CONFIG)
+                    ? new RegistryClient(RegistryClient.Settings.fromConfigs(configs)) : null);
+            case CONNECT_JSON -> throw new UnsupportedOperationException("CONNECT_JSON is read by Kafka Connect's JsonConverter");
+        };
+    }
+
+    /** Serializer and deserializer together, for the Avro formats (see {@link #deserializer}). */
+    public <T extends SpecificRecord> Serde<T> serde(Class<T> type, Map<String, ?> configs) {
+        return Serdes.serdeFrom(serializer(type, configs), deserializer(type, configs));
     }
 
     /** Parses {@code registry}, {@code single-object}, {@code connect-json} (any case, '-' or '_'). */
