@@ -5,6 +5,7 @@ import io.bertstream.extract.EmbedOutcome;
 import io.bertstream.extract.Embedding;
 import io.bertstream.extract.TextEmbedder;
 import io.bertstream.serde.DecodeException;
+import io.bertstream.serde.DecodedText;
 import io.bertstream.serde.TextDecoder;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serializer;
@@ -93,9 +94,9 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         metrics.eventIn();
         var meta = context.recordMetadata().orElseThrow();
         var source = new PendingEvent.Lineage(meta.topic(), meta.partition(), meta.offset(), record.timestamp());
-        PendingEvent event;
+        DecodedText decoded;
         try {
-            event = decode(record, source);
+            decoded = decode(record);
         } catch (DecodeException e) {
             deadLetter(record.key(), record.value(), source, DeadLetter.Stage.DECODE, e.getClass().getName(),
                     e.reason() + ": " + e.getMessage());
@@ -105,6 +106,17 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
                     e.getMessage());
             return;
         }
+        int tokens;
+        try {
+            tokens = embedder.countTokens(decoded.text());
+        } catch (RuntimeException e) {
+            // The model's tokenizer refuses the text (e.g. empty): the same verdict embedding would give.
+            deadLetter(record.key(), record.value(), source, DeadLetter.Stage.EMBED, e.getClass().getName(),
+                    e.getMessage());
+            return;
+        }
+        var event = new PendingEvent(decoded.id(), decoded.text(), decoded.metadata(), tokens, record.key(),
+                record.value(), source, context.currentSystemTimeMs());
         var policy = settings.batch();
         // Close the open batch first if this event would push its padded tokens over the budget.
         if (!batch.isEmpty() && (long) (batch.size() + 1) * Math.max(longestTokens, event.tokens()) > policy.maxTokens()) {
@@ -120,17 +132,14 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         }
     }
 
-    private PendingEvent decode(Record<byte[], byte[]> record, PendingEvent.Lineage source) {
+    private DecodedText decode(Record<byte[], byte[]> record) {
+        var meta = context.recordMetadata().orElseThrow();
         byte[] value = record.value();
         if (value != null && value.length > settings.maxInputBytes()) {
             throw new IllegalArgumentException("value of " + value.length + " bytes is over the "
                     + settings.maxInputBytes() + "-byte input limit");
         }
-        var decoded = decoder.decode(source.topic(), source.partition(), source.offset(), record.headers(),
-                record.key(), value);
-        int tokens = embedder.countTokens(decoded.text());
-        return new PendingEvent(decoded.id(), decoded.text(), decoded.metadata(), tokens, record.key(), value, source,
-                context.currentSystemTimeMs());
+        return decoder.decode(meta.topic(), meta.partition(), meta.offset(), record.headers(), record.key(), value);
     }
 
     private void add(long sequence, PendingEvent event) {
