@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
@@ -210,10 +211,15 @@ public final class PyTorchEncoder implements Encoder {
 
     private NDArray embed(NDManager scope, NDArray ids, NDArray types) {
         NDArray positions = scope.arange(0, (int) ids.getShape().get(1), 1, DataType.INT64);
-        NDArray sum = Embedding.embedding(ids, embeddings.word(), null).singletonOrThrow()
-                .add(Embedding.embedding(positions, embeddings.position(), null).singletonOrThrow())
-                .add(Embedding.embedding(types, embeddings.tokenType(), null).singletonOrThrow());
+        NDArray sum = lookup(ids, embeddings.word())
+                .add(lookup(positions, embeddings.position()))
+                .add(lookup(types, embeddings.tokenType()));
         return layerNorm(sum, embeddings.normWeight(), embeddings.normBias());
+    }
+
+    /** Rows of {@code table} for each index; the result belongs to the indexes' (per-batch) manager. */
+    private static NDArray lookup(NDArray indexes, NDArray table) {
+        return Embedding.embedding(indexes, table, SparseFormat.DENSE).singletonOrThrow();
     }
 
     /** One post-LayerNorm block; intermediates live in a nested scope, only the output joins {@code keep}. */
@@ -235,7 +241,8 @@ public final class PyTorchEncoder implements Encoder {
                     Linear.linear(context, l.attnOutWeight(), l.attnOutBias()).singletonOrThrow().add(x),
                     l.attnNormWeight(), l.attnNormBias());
             // PyTorch's gelu defaults to the exact erf form, which is what BERT's "gelu" means
-            NDArray inner = Activation.gelu(Linear.linear(attention, l.ffnInWeight(), l.ffnInBias()).singletonOrThrow());
+            NDArray inner = Activation.gelu(
+                    Linear.linear(attention, l.ffnInWeight(), l.ffnInBias()).singletonOrThrow());
             NDArray out = layerNorm(
                     Linear.linear(inner, l.ffnOutWeight(), l.ffnOutBias()).singletonOrThrow().add(attention),
                     l.outNormWeight(), l.outNormBias());
