@@ -1,0 +1,63 @@
+package io.bertstream.bench;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What one bench run does.
+ *
+ * @param texts          corpus size (the same texts for every subject)
+ * @param seed           corpus seed
+ * @param runs           timed passes per setting; the median is reported
+ * @param threads        intra-op threads for every runtime (0 = all cores)
+ * @param batchTokens    padded-token budgets swept for (b) and (c)
+ * @param peakMatrixSize n of the n x n x n matmul that measures the peak
+ * @param pipelineEvents events the pipeline phase pushes through the broker at full speed
+ * @param phases         which subjects to run
+ */
+public record BenchOptions(int texts, long seed, int runs, int threads, List<Integer> batchTokens, int peakMatrixSize,
+                           int pipelineEvents, Set<PhaseId> phases) {
+
+    /** The subjects, in run order, with the short names reports and the command line use. */
+    public enum PhaseId {
+        LANGCHAIN("a"), ONNXRUNTIME("b"), ENGINE_ONNXRUNTIME("c-onnxruntime"), PIPELINE("d"), ENGINE_PYTORCH("c-pytorch");
+
+        public final String id;
+
+        PhaseId(String id) {
+            this.id = id;
+        }
+
+        public static PhaseId of(String id) {
+            for (PhaseId phase : values()) {
+                if (phase.id.equalsIgnoreCase(id.trim())) {
+                    return phase;
+                }
+            }
+            throw new IllegalArgumentException("unknown phase '" + id + "'; phases are a, b, c-onnxruntime, d, c-pytorch");
+        }
+    }
+
+    public BenchOptions {
+        if (texts < 1 || runs < 1 || pipelineEvents < 1 || peakMatrixSize < 1 || batchTokens.isEmpty()) {
+            throw new IllegalArgumentException("texts, runs, pipeline events and peak size must be positive and the sweep non-empty");
+        }
+        if (threads == 0) {
+            threads = Runtime.getRuntime().availableProcessors();
+        }
+        batchTokens = List.copyOf(batchTokens);
+        phases = phases.isEmpty() ? EnumSet.noneOf(PhaseId.class) : EnumSet.copyOf(phases);
+    }
+
+    /** The manual benchmark: 1,000 texts, median of 3, a sweep of four budgets. */
+    public static BenchOptions full() {
+        return new BenchOptions(1000, 42, 3, 0, List.of(1024, 2048, 4096, 8192), 2048, 4000,
+                EnumSet.allOf(PhaseId.class));
+    }
+
+    /** What CI runs to keep the command working: tiny sizes, one run, well under a minute. */
+    public static BenchOptions quick() {
+        return new BenchOptions(48, 42, 1, 0, List.of(2048), 256, 96, EnumSet.allOf(PhaseId.class));
+    }
+}

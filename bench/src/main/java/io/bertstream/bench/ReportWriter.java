@@ -1,0 +1,113 @@
+package io.bertstream.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.bertstream.bench.BenchReport.Phase;
+import io.bertstream.bench.BenchReport.Ratio;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** A bench report as console lines, JSON (for machines) or markdown (for docs/performance.md). */
+public final class ReportWriter {
+
+    private ReportWriter() {
+    }
+
+    /** Writes JSON when the file name ends in .json, markdown otherwise. */
+    public static void write(BenchReport report, Path file) {
+        try {
+            if (file.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+            }
+            Files.writeString(file, file.toString().endsWith(".json") ? json(report) : markdown(report));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report to " + file, e);
+        }
+    }
+
+    public static String json(BenchReport report) {
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String markdown(BenchReport report) {
+        StringBuilder md = new StringBuilder();
+        BenchReport.Machine m = report.machine();
+        BenchReport.Corpus c = report.corpus();
+        md.append(f("Machine: %s, %d cores, %.1f GiB, %s, %s%n%n", m.cpu(), m.cores(), m.memoryGib(), m.java(), m.os()));
+        md.append(f("Corpus: %d texts (seed %d), tokens min %d / median %d / mean %.1f / max %d, %.2f GFLOP per pass%n%n",
+                c.texts(), c.seed(), c.minTokens(), c.medianTokens(), c.meanTokens(), c.maxTokens(), c.gflopPerPass()));
+        md.append(f("fp32 matmul peak (ONNX Runtime MatMul, same run): %.1f GFLOP/s%n%n", report.matmulPeakGflops()));
+        md.append("| phase | subject | best settings | sentences/s (median) | runs | GFLOP/s | % of peak | padded | "
+                + "min cosine to (b) | load s | warm-up s | RSS MiB |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Phase p : report.phases()) {
+            if (!p.ok()) {
+                md.append(f("| %s | %s | failed: %s | | | | | | | | | |%n", p.id(), p.subject(), p.error()));
+                continue;
+            }
+            md.append(f("| %s | %s | %s | %.1f | %s | %.1f | %.0f %% | %s | %s | %.2f | %.2f | %.0f |%n", p.id(),
+                    p.subject(), p.settings(), p.sentencesPerSecond(), runs(p.runs()), p.gflops(), 100 * p.peakShare(),
+                    percent(p.paddedShare()), p.minCosineToB() == null ? "" : f("%.5f", p.minCosineToB()),
+                    p.loadSeconds(), p.warmupSeconds(), p.residentMib()));
+        }
+        md.append("\nSweeps (sentences/s, median):\n\n");
+        for (Phase p : report.phases()) {
+            for (BenchReport.SweepPoint s : p.sweep()) {
+                md.append(f("- %s, %s: %.1f (padded %s)%n", p.id(), s.settings(), s.sentencesPerSecond(),
+                        percent(s.paddedShare())));
+            }
+        }
+        report.phases().stream().filter(p -> p.latency() != null).forEach(p -> md.append(f(
+                "%nPipeline latency at %.0f events/s offered (%.0f achieved, %d events): p50 %.1f ms, p99 %.1f ms%n",
+                p.latency().offeredPerSecond(), p.latency().achievedPerSecond(), p.latency().events(),
+                p.latency().p50Millis(), p.latency().p99Millis())));
+        md.append("\n| ratio | value | goal | met |\n|---|---|---|---|\n");
+        for (Ratio r : report.ratios()) {
+            md.append(f("| %s | %s | %s %s | %s |%n", r.name(), r.value() == null ? "n/a" : f("%.3f", r.value()),
+                    r.atMost() ? "<=" : ">=", f("%.2f", r.goal()), r.met() ? "yes" : "no"));
+        }
+        report.notes().forEach(note -> md.append("\n- ").append(note));
+        return md.append('\n').toString();
+    }
+
+    public static String phaseLine(Phase p) {
+        if (!p.ok()) {
+            return f("(%s) %s: FAILED %s", p.id(), p.subject(), p.error());
+        }
+        return f("(%s) %s [%s]: %.1f sentences/s (runs %s), %.1f GFLOP/s = %.0f %% of peak, padded %s, "
+                        + "min cosine to (b) %s, load %.2f s, warm-up %.2f s, RSS %.0f MiB",
+                p.id(), p.subject(), p.settings(), p.sentencesPerSecond(), runs(p.runs()), p.gflops(),
+                100 * p.peakShare(), percent(p.paddedShare()),
+                p.minCosineToB() == null ? "n/a" : f("%.5f", p.minCosineToB()), p.loadSeconds(), p.warmupSeconds(),
+                p.residentMib());
+    }
+
+    public static String ratioLine(Ratio r) {
+        return f("ratio %-28s %8s  (goal %s %.2f: %s)", r.name(), r.value() == null ? "n/a" : f("%.3f", r.value()),
+                r.atMost() ? "<=" : ">=", r.goal(), r.value() == null ? "not measured" : r.met() ? "met" : "MISSED");
+    }
+
+    private static String runs(double[] runs) {
+        StringBuilder s = new StringBuilder();
+        for (double run : runs) {
+            s.append(s.length() == 0 ? "" : " / ").append(f("%.1f", run));
+        }
+        return s.toString();
+    }
+
+    private static String percent(Double share) {
+        return share == null ? "n/a" : f("%.1f %%", 100 * share);
+    }
+
+    private static String f(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+}
