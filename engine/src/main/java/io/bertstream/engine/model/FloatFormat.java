@@ -55,6 +55,11 @@ public enum FloatFormat {
         return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
     }
 
+    /** A float constant (e.g. a graph's LayerNorm epsilon) as the decimal it was written as: 1e-12, not 9.99e-13. */
+    public static double shortestDecimal(float value) {
+        return Double.parseDouble(Float.toString(value));
+    }
+
     /** Row-major [rows, cols] to [cols, rows]: TF and ONNX store Linear kernels as [in, out]. */
     public static float[] transpose(float[] data, int rows, int cols) {
         float[] out = new float[data.length];

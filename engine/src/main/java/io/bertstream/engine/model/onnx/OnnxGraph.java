@@ -141,9 +141,9 @@ public final class OnnxGraph {
                 return OptionalDouble.empty();
             }
             if (rawData.size() == Float.BYTES) {
-                return OptionalDouble.of(FloatFormat.F32.decode(rawData.asReadOnlyByteBuffer(), 1)[0]);
+                return OptionalDouble.of(FloatFormat.shortestDecimal(FloatFormat.F32.decode(rawData.asReadOnlyByteBuffer(), 1)[0]));
             }
-            return floatData.length == 1 ? OptionalDouble.of(floatData[0]) : OptionalDouble.empty();
+            return floatData.length == 1 ? OptionalDouble.of(FloatFormat.shortestDecimal(floatData[0])) : OptionalDouble.empty();
         }
     }
 
@@ -499,7 +499,7 @@ public final class OnnxGraph {
         for (Node node : nodes) {
             if (node.opType().equals("LayerNormalization")) {
                 Attribute eps = node.attributes().get("epsilon");
-                return OptionalDouble.of(eps == null ? 1e-5 : eps.f());
+                return OptionalDouble.of(eps == null ? 1e-5 : FloatFormat.shortestDecimal(eps.f()));
             }
         }
         for (Node node : nodes) {

