@@ -27,9 +27,11 @@ import java.util.List;
  * @param mean              per-dimension mean of the sample (subtracted first)
  * @param components        k principal axes, each of the input's dims, by decreasing variance
  * @param explainedVariance variance of the sample along each axis
+ * @param totalVariance     variance of the sample summed over all input dims (explainedVariance sums to a share of it)
  */
 public record PcaProjection(String format, int version, String modelName, String modelSha256, String fittedFor,
-                            int sampleSize, float[] mean, float[][] components, double[] explainedVariance) {
+                            int sampleSize, float[] mean, float[][] components, double[] explainedVariance,
+                            double totalVariance) {
 
     public static final String FORMAT = "bertstream-pca";
     public static final int VERSION = 1;
@@ -58,6 +60,12 @@ public record PcaProjection(String format, int version, String modelName, String
                 centred[i][d] = sample.get(i)[d] - mean[d];
             }
         }
+        double total = 0;
+        for (double[] row : centred) {
+            for (double x : row) {
+                total += x * x / (n - 1);
+            }
+        }
         SingularValueDecomposition svd = new SingularValueDecomposition(new Array2DRowRealMatrix(centred, false));
         RealMatrix axes = svd.getV();
         double[] singular = svd.getSingularValues();
@@ -69,7 +77,16 @@ public record PcaProjection(String format, int version, String modelName, String
             }
             variance[c] = singular[c] * singular[c] / (n - 1);
         }
-        return new PcaProjection(FORMAT, VERSION, modelName, modelSha256, fittedFor, n, mean, components, variance);
+        return new PcaProjection(FORMAT, VERSION, modelName, modelSha256, fittedFor, n, mean, components, variance, total);
+    }
+
+    /** Share of the sample's variance the k axes keep, 0..1. */
+    public double explainedShare() {
+        double kept = 0;
+        for (double v : explainedVariance) {
+            kept += v;
+        }
+        return totalVariance > 0 ? kept / totalVariance : 0;
     }
 
     public int inputDims() {

@@ -42,6 +42,8 @@ class PcaProjectionTest {
         assertEquals(2, pca.outputDims());
         assertTrue(pca.explainedVariance()[0] > 10 * pca.explainedVariance()[1], "variances " + pca.explainedVariance()[0]
                 + ", " + pca.explainedVariance()[1]);
+        // two axes keep all the variance of points on a plane
+        assertEquals(1.0, pca.explainedShare(), 1e-6);
         // the first axis is +-(1, 0, 1, 0, 0, 0) / sqrt 2
         assertEquals(1 / Math.sqrt(2), Math.abs(pca.components()[0][0]), 1e-3);
         // two axes span the plane: every sample point comes back from its two coordinates
@@ -80,7 +82,7 @@ class PcaProjectionTest {
     void refusesUnreadableVersionsAndImpossibleK(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("old.json");
         Files.writeString(file, "{\"format\":\"bertstream-pca\",\"version\":99,\"modelName\":\"m\",\"modelSha256\":\"s\","
-                + "\"fittedFor\":\"k\",\"sampleSize\":1,\"mean\":[0],\"components\":[[1]],\"explainedVariance\":[1]}");
+                + "\"fittedFor\":\"k\",\"sampleSize\":1,\"mean\":[0],\"components\":[[1]],\"explainedVariance\":[1],\"totalVariance\":1}");
         assertTrue(assertThrows(java.io.IOException.class, () -> PcaProjection.read(file)).getMessage().contains("version 1"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> PcaProjection.fit(planeSample(10), 7, "m", "s", "k"))
                 .getMessage().contains("valid k is 1..6"));
