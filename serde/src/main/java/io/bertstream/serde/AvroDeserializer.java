@@ -2,14 +2,12 @@ package io.bertstream.serde;
 
 import io.bertstream.avro.SchemaHistory;
 import io.bertstream.serde.DecodeException.Reason;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -18,6 +16,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,8 +31,12 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     private final SpecificData model;
     private final Schema readerSchema;
     private final RegistryClient registry;
+    private final SchemaStore.Cache knownSchemas = new SchemaStore.Cache();
     private final BinaryMessageDecoder<T> singleObjectDecoder;
-    private final Map<Integer, SpecificDatumReader<T>> readersBySchemaId = new ConcurrentHashMap<>();
+    private final Map<Integer, WriterAndReader<T>> readersBySchemaId = new ConcurrentHashMap<>();
+
+    private record WriterAndReader<T>(Schema writerSchema, SpecificDatumReader<T> reader) {
+    }
 
     /**
      * @param registry the registry to look schema ids up in; null when none is configured (registry-framed
@@ -43,9 +46,9 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         this.model = SpecificData.getForClass(type);
         this.readerSchema = model.getSchema(type);
         this.registry = registry;
-        SchemaStore.Cache released = new SchemaStore.Cache();
-        SchemaHistory.released(readerSchema.getName()).forEach(released::addSchema);
-        this.singleObjectDecoder = new BinaryMessageDecoder<>(model, readerSchema, released);
+        knownSchemas.addSchema(readerSchema);
+        SchemaHistory.released(readerSchema.getName()).forEach(knownSchemas::addSchema);
+        this.singleObjectDecoder = new BinaryMessageDecoder<>(model, readerSchema, knownSchemas);
     }
 
     @Override
@@ -62,36 +65,54 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     }
 
     private T readSingleObject(byte[] bytes) {
+        long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        Schema writerSchema = knownSchemas.findByFingerprint(fingerprint);
+        if (writerSchema == null) {
+            throw new DecodeException(Reason.UNKNOWN_SCHEMA, "Single-object fingerprint " + Long.toHexString(fingerprint)
+                    + " matches no current or released " + readerSchema.getName() + " schema");
+        }
+        checkWellFormed(writerSchema, bytes, AvroFraming.SINGLE_OBJECT_HEADER_LENGTH);
         try {
             return singleObjectDecoder.decode(bytes);
-        } catch (MissingSchemaException e) {
-            throw new DecodeException(Reason.UNKNOWN_SCHEMA, "Single-object fingerprint matches no known "
-                    + readerSchema.getName() + " schema: " + e.getMessage(), e);
-        } catch (BadHeaderException e) {
-            throw new DecodeException(Reason.UNKNOWN_FRAMING, e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            throw new DecodeException(Reason.MALFORMED_AVRO, "Malformed Avro " + readerSchema.getName() + ": " + e, e);
+            throw malformed(e);
         }
     }
 
     private T readRegistryFramed(byte[] bytes) {
         int schemaId = ByteBuffer.wrap(bytes, 1, 4).getInt();
-        SpecificDatumReader<T> reader = readersBySchemaId.computeIfAbsent(schemaId, this::readerFor);
+        WriterAndReader<T> resolved = readersBySchemaId.computeIfAbsent(schemaId, this::readerFor);
+        checkWellFormed(resolved.writerSchema(), bytes, AvroFraming.REGISTRY_HEADER_LENGTH);
         try {
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, AvroFraming.REGISTRY_HEADER_LENGTH,
                     bytes.length - AvroFraming.REGISTRY_HEADER_LENGTH, null);
-            T record = reader.read(null, decoder);
-            if (!decoder.isEnd()) {
-                throw new AvroRuntimeException("trailing bytes after the record");
-            }
-            return record;
+            return resolved.reader().read(null, decoder);
         } catch (IOException | RuntimeException e) {
-            throw new DecodeException(Reason.MALFORMED_AVRO,
-                    "Malformed Avro " + readerSchema.getName() + " (schema id " + schemaId + "): " + e, e);
+            throw malformed(e);
         }
     }
 
-    private SpecificDatumReader<T> readerFor(int schemaId) {
+    /**
+     * Walks the body once without building anything, so that a corrupt length prefix fails here with an
+     * end-of-input error instead of making Avro allocate gigabytes; also rejects trailing bytes.
+     */
+    private void checkWellFormed(Schema writerSchema, byte[] bytes, int offset) {
+        try {
+            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, offset, bytes.length - offset, null);
+            GenericDatumReader.skip(writerSchema, decoder);
+            if (!decoder.isEnd()) {
+                throw new IOException("trailing bytes after the record");
+            }
+        } catch (IOException | RuntimeException e) {
+            throw malformed(e);
+        }
+    }
+
+    private DecodeException malformed(Exception e) {
+        return new DecodeException(Reason.MALFORMED_AVRO, "Malformed Avro " + readerSchema.getName() + ": " + e, e);
+    }
+
+    private WriterAndReader<T> readerFor(int schemaId) {
         if (registry == null) {
             throw new DecodeException(Reason.UNKNOWN_SCHEMA,
                     "Schema-registry framed input (schema id " + schemaId + ") but no schema registry is configured");
@@ -111,6 +132,6 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
             throw new DecodeException(Reason.INCOMPATIBLE_SCHEMA, "Schema id " + schemaId + " (" + writerSchema.getFullName()
                     + ") cannot be read as " + readerSchema.getFullName() + ": " + compatibility.getResult().getIncompatibilities());
         }
-        return new SpecificDatumReader<>(writerSchema, readerSchema, model);
+        return new WriterAndReader<>(writerSchema, new SpecificDatumReader<>(writerSchema, readerSchema, model));
     }
 }

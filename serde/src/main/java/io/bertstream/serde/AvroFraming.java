@@ -9,13 +9,14 @@ enum AvroFraming {
 
     static final byte REGISTRY_MAGIC = 0;
     static final int REGISTRY_HEADER_LENGTH = 5;
+    static final int SINGLE_OBJECT_HEADER_LENGTH = 10;
 
     /** The framing of {@code bytes}, or null when they start like neither. */
     static AvroFraming detect(byte[] bytes) {
         if (bytes.length >= REGISTRY_HEADER_LENGTH && bytes[0] == REGISTRY_MAGIC) {
             return REGISTRY;
         }
-        if (bytes.length >= 10 && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01) {
+        if (bytes.length >= SINGLE_OBJECT_HEADER_LENGTH && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01) {
             return SINGLE_OBJECT;
         }
         return null;

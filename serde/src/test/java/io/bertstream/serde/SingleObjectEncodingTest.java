@@ -18,6 +18,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SingleObjectEncodingTest {
 
@@ -81,7 +82,35 @@ class SingleObjectEncodingTest {
         // id string claiming ~1 GiB (zig-zag varint), followed by nothing
         byte[] bytes = Arrays.copyOf(header, 15);
         bytes[10] = (byte) 0x80; bytes[11] = (byte) 0x80; bytes[12] = (byte) 0x80; bytes[13] = (byte) 0x80; bytes[14] = 0x08;
+        assertRejectedCheaply(bytes);
+    }
+
+    @Test
+    void hugeArrayCountIsMalformedNotAnOutOfMemoryError() {
+        byte[] header = Arrays.copyOf(new SingleObjectSerializer<>(EmbeddingRecord.class)
+                .serialize("embeddings", TestRecords.minimal(7)), 10);
+        // id "a", then a vector block claiming ~1 billion floats, followed by nothing
+        byte[] bytes = Arrays.copyOf(header, 17);
+        bytes[10] = 2; bytes[11] = 'a';
+        bytes[12] = (byte) 0x80; bytes[13] = (byte) 0x80; bytes[14] = (byte) 0x80; bytes[15] = (byte) 0x80; bytes[16] = 0x08;
+        assertRejectedCheaply(bytes);
+    }
+
+    /** Malformed, and found out without allocating what the corrupt length prefix claims. */
+    private void assertRejectedCheaply(byte[] bytes) {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
         DecodeException e = assertThrows(DecodeException.class, () -> deserializer.deserialize("embeddings", bytes));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(Reason.MALFORMED_AVRO, e.reason());
+        assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes");
+    }
+
+    @Test
+    void trailingBytesAreMalformed() {
+        byte[] bytes = new SingleObjectSerializer<>(EmbeddingRecord.class).serialize("embeddings", TestRecords.minimal(8));
+        DecodeException e = assertThrows(DecodeException.class,
+                () -> deserializer.deserialize("embeddings", Arrays.copyOf(bytes, bytes.length + 2)));
         assertEquals(Reason.MALFORMED_AVRO, e.reason());
     }
 
