@@ -60,18 +60,21 @@ public final class ModelLoader {
         if (Files.isRegularFile(path.resolve("model.safetensors"))) {
             return ModelFormat.HUGGINGFACE;
         }
-        if (Files.isRegularFile(path.resolve("variables.index"))
-                || Files.isRegularFile(path.resolve("variables").resolve("variables.index"))) {
+        if (Files.isRegularFile(path.resolve("variables").resolve("variables.index")) || hasFileEndingIn(path, ".index")) {
             return ModelFormat.TENSORFLOW;
         }
-        try (Stream<Path> files = Files.list(path)) {
-            if (files.anyMatch(f -> f.getFileName().toString().endsWith(".onnx"))) {
-                return ModelFormat.ONNX;
-            }
-        } catch (IOException e) {
-            throw new ModelLoadException(path, "cannot list: " + e.getMessage(), e);
+        if (hasFileEndingIn(path, ".onnx")) {
+            return ModelFormat.ONNX;
         }
         throw new ModelLoadException(path, "no model found in this directory (expected config.json + "
-                + "model.safetensors, a .onnx file, or a TensorFlow checkpoint with variables.index)");
+                + "model.safetensors, a .onnx file, or a TensorFlow checkpoint's .index file)");
+    }
+
+    private static boolean hasFileEndingIn(Path dir, String suffix) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(suffix));
+        } catch (IOException e) {
+            throw new ModelLoadException(dir, "cannot list: " + e.getMessage(), e);
+        }
     }
 }

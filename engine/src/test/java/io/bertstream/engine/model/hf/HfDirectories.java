@@ -14,7 +14,7 @@ import java.util.Iterator;
 import java.util.Map;
 
 /** Writes a loaded model out as a Hugging Face directory, the way the hub lays one out. */
-final class HfDirectories {
+public final class HfDirectories {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -22,7 +22,7 @@ final class HfDirectories {
     }
 
     /** config.json + model.safetensors (names prefixed {@code bert.}, as BertModel checkpoints are) + tokenizer.json. */
-    static Path write(Path dir, LoadedModel model, String dtype) throws IOException {
+    public static Path write(Path dir, LoadedModel model, String dtype) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("config.json"), configJson(model.config()));
         SafetensorsWriter.write(dir.resolve("model.safetensors"), model.weights().all(), "bert.", dtype);
@@ -30,7 +30,7 @@ final class HfDirectories {
         return dir;
     }
 
-    static String configJson(BertConfig c) throws IOException {
+    public static String configJson(BertConfig c) throws IOException {
         ObjectNode config = JSON.createObjectNode();
         config.putArray("architectures").add("BertModel");
         config.put("model_type", c.modelType())
@@ -48,15 +48,21 @@ final class HfDirectories {
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config);
     }
 
-    /** Replaces tokenizer.json by the vocab.txt it was built from (one token per line, id = line number). */
-    static void replaceTokenizerByVocab(Path dir) throws IOException {
-        JsonNode vocab = JSON.readTree(dir.resolve("tokenizer.json").toFile()).path("model").path("vocab");
+    /** Replaces tokenizer.json by the vocab.txt it was built from. */
+    public static void replaceTokenizerByVocab(Path dir) throws IOException {
+        writeVocab(Files.readString(dir.resolve("tokenizer.json")), dir.resolve("vocab.txt"));
+        Files.delete(dir.resolve("tokenizer.json"));
+    }
+
+    /** The WordPiece vocabulary of a tokenizer.json as a vocab.txt (one token per line, id = line number). */
+    public static void writeVocab(String tokenizerJson, Path vocabFile) throws IOException {
+        JsonNode vocab = JSON.readTree(tokenizerJson).path("model").path("vocab");
         String[] tokens = new String[vocab.size()];
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             tokens[e.getValue().intValue()] = e.getKey();
         }
-        Files.writeString(dir.resolve("vocab.txt"), String.join("\n", tokens) + "\n", StandardCharsets.UTF_8);
-        Files.delete(dir.resolve("tokenizer.json"));
+        Files.createDirectories(vocabFile.toAbsolutePath().getParent());
+        Files.writeString(vocabFile, String.join("\n", tokens) + "\n", StandardCharsets.UTF_8);
     }
 }
