@@ -44,13 +44,24 @@ class SchemaEvolutionTest {
 
     @ParameterizedTest
     @MethodSource("currentSchemas")
+    void theCheckAcceptsAFieldAddedWithADefault(Schema current) {
+        // Rule 1 of docs/schemas.md, shown to hold: an added nullable field with default null reads old data.
+        Schema evolved = withFirstField(current, "{\"name\":\"added\",\"type\":[\"null\",\"string\"],\"default\":null}");
+        Schema v1 = SchemaHistory.released(current.getName()).get(0);
+        assertEquals(SchemaCompatibilityType.COMPATIBLE, SchemaCompatibility.checkReaderWriterCompatibility(evolved, v1).getType());
+    }
+
+    @ParameterizedTest
+    @MethodSource("currentSchemas")
     void theCheckRejectsAnIncompatibleChange(Schema current) {
         // Guards the guard: a new field without a default cannot read old data, and the check must say so.
-        String json = current.toString().replaceFirst("\"fields\":\\[",
-                "\"fields\":[{\"name\":\"added_without_default\",\"type\":\"string\"},");
-        Schema incompatible = new Schema.Parser().parse(json);
+        Schema incompatible = withFirstField(current, "{\"name\":\"added_without_default\",\"type\":\"string\"}");
         Schema v1 = SchemaHistory.released(current.getName()).get(0);
         assertNotEquals(SchemaCompatibilityType.COMPATIBLE,
                 SchemaCompatibility.checkReaderWriterCompatibility(incompatible, v1).getType());
+    }
+
+    private static Schema withFirstField(Schema schema, String fieldJson) {
+        return new Schema.Parser().parse(schema.toString().replaceFirst("\"fields\":\\[", "\"fields\":[" + fieldJson + ","));
     }
 }

@@ -90,6 +90,17 @@ class RegistryFramingTest {
     }
 
     @Test
+    void keepsTheBaseUrlPathOfRegistriesServedUnderAPrefix() {
+        // Apicurio serves the Confluent API under /apis/ccompat/v7
+        RegistryClient client = new RegistryClient(RegistryClient.Settings.of(registry.url() + "/apis/ccompat/v7/"));
+        int id = client.register("texts-value", TextEvent.getClassSchema());
+        assertEquals(TextEvent.getClassSchema(), new RegistryClient(RegistryClient.Settings.of(registry.url() + "/apis/ccompat/v7"))
+                .schemaById(id));
+        assertEquals("/apis/ccompat/v7/subjects/texts-value/versions", registry.requests().get(0).path());
+        assertEquals("/apis/ccompat/v7/schemas/ids/" + id, registry.requests().get(1).path());
+    }
+
+    @Test
     void sendsBasicAuthWhenConfigured() {
         OutputFormat.REGISTRY.serializer(Map.of(RegistryClient.URL_CONFIG, registry.url(),
                 RegistryClient.BASIC_AUTH_USER_INFO_CONFIG, "alice:s3cret")).serialize("embeddings", TestRecords.minimal(5));

@@ -31,8 +31,8 @@ final class StubSchemaRegistry implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
-    private static final Pattern REGISTER = Pattern.compile("/subjects/([^/]+)/versions");
-    private static final Pattern BY_ID = Pattern.compile("/schemas/ids/(\\d+)");
+    private static final Pattern REGISTER = Pattern.compile("(?:/[^/]+)*/subjects/([^/]+)/versions");
+    private static final Pattern BY_ID = Pattern.compile("(?:/[^/]+)*/schemas/ids/(\\d+)");
 
     private final HttpServer server;
     private final Map<String, Integer> idsBySchema = new ConcurrentHashMap<>();
