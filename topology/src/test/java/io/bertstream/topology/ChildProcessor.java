@@ -1,0 +1,123 @@
+package io.bertstream.topology;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/** A bertstream processor in its own JVM (this JVM's java and classpath), to be killed with SIGKILL. */
+final class ChildProcessor implements AutoCloseable {
+
+    private static final Pattern GAUGE = Pattern.compile("(?m)^%s(?:\\{[^}]*})? ([0-9.eE+-]+)$");
+
+    private final Process process;
+    private final int metricsPort;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private ChildProcessor(Process process, int metricsPort) {
+        this.process = process;
+        this.metricsPort = metricsPort;
+    }
+
+    /** Starts a child with this config and waits until its app has started (model warm, Streams starting). */
+    static ChildProcessor start(Map<String, String> config, Path workDir, String name) throws IOException {
+        Path file = workDir.resolve(name + ".properties");
+        var props = new Properties();
+        props.putAll(config);
+        try (var out = Files.newBufferedWriter(file)) {
+            props.store(out, null);
+        }
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var process = new ProcessBuilder(List.of(java, "-Xmx768m", "-XX:+UseSerialGC",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, ProcessorChildMain.class.getName(),
+                file.toString()))
+                .redirectError(workDir.resolve(name + ".log").toFile())
+                .start();
+        var stdout = new BufferedReader(new InputStreamReader(process.getInputStream()));
+        String line;
+        while ((line = stdout.readLine()) != null) {
+            if (line.startsWith("metrics-port=")) {
+                return new ChildProcessor(process, Integer.parseInt(line.substring("metrics-port=".length())));
+            }
+        }
+        int exit = waitFor(process);
+        String log = Files.readString(workDir.resolve(name + ".log"));
+        throw new IllegalStateException("child " + name + " exited with " + exit + ":\n"
+                + log.substring(Math.max(0, log.length() - 4000)));
+    }
+
+    private static int waitFor(Process process) {
+        try {
+            return process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** Waits until the child's /health says UP. */
+    ChildProcessor awaitHealthy(Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                var response = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + metricsPort + "/health"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return this;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("child not healthy after " + patience);
+    }
+
+    /** A meter's value from the child's /metrics (0 when not yet there). */
+    double metric(String prometheusName) {
+        try {
+            String body = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + metricsPort + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            var matcher = Pattern.compile(String.format(GAUGE.pattern(), Pattern.quote(prometheusName))).matcher(body);
+            return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until the child holds events in an open batch, then SIGKILLs it; true if it did hold some. */
+    boolean killMidBatch(Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        boolean midBatch = false;
+        while (System.nanoTime() < deadline && !(midBatch = metric("bertstream_batch_pending") > 0)) {
+            Thread.sleep(20);
+        }
+        kill();
+        return midBatch;
+    }
+
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+}
