@@ -66,6 +66,9 @@ public final class ModelLoader {
         if (hasFileEndingIn(path, ".onnx")) {
             return ModelFormat.ONNX;
         }
+        if (Files.isRegularFile(path.resolve("config.json"))) {
+            return ModelFormat.HUGGINGFACE; // with its weights missing: the HF loader says which file
+        }
         throw new ModelLoadException(path, "no model found in this directory (expected config.json + "
                 + "model.safetensors, a .onnx file, or a TensorFlow checkpoint's .index file)");
     }

@@ -14,14 +14,14 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** Test-scope safetensors writer (F32 or BF16), so round trips can start from a real model. */
-final class SafetensorsWriter {
+public final class SafetensorsWriter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SafetensorsWriter() {
     }
 
-    static void write(Path file, Map<String, Tensor> tensors, String namePrefix, String dtype) throws IOException {
+    public static void write(Path file, Map<String, Tensor> tensors, String namePrefix, String dtype) throws IOException {
         int bytesPerValue = dtype.equals("F32") ? 4 : 2;
         ObjectNode header = JSON.createObjectNode();
         header.putObject("__metadata__").put("format", "pt");
