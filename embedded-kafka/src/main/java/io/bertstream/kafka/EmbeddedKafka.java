@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A real single-node Kafka broker running in this JVM: KRaft combined mode (broker and controller in one
@@ -59,11 +60,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path logDir;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Stops the broker and deletes its files when the JVM exits without close() (e.g. Ctrl-C in the demo). */
+    private final Thread closeOnExit = new Thread(this::close, "embedded-kafka-close");
 
     private EmbeddedKafka(Path logDir, KafkaRaftServer server, String bootstrapServers) {
         this.logDir = logDir;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        Runtime.getRuntime().addShutdownHook(closeOnExit);
     }
 
     /** Starts a broker with the default settings; returns once it accepts requests. */
@@ -223,9 +228,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    /** Stops the broker and deletes its log directory. */
+    /** Stops the broker and deletes its log directory; later calls do nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(closeOnExit);
+        } catch (IllegalStateException jvmAlreadyExiting) {
+            // called from a shutdown hook (ours or the application's): the hook is running or will find us closed
+        }
         shutdown(server);
         deleteQuietly(logDir);
     }
