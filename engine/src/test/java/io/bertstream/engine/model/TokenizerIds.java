@@ -30,11 +30,15 @@ public final class TokenizerIds {
     }
 
     public static List<long[]> of(String tokenizerJson) {
+        return of(tokenizerJson, TEXTS);
+    }
+
+    public static List<long[]> of(String tokenizerJson, List<String> texts) {
         Map<String, String> options = Map.of("padding", "false", "truncation", "false");
         try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(
                 new ByteArrayInputStream(tokenizerJson.getBytes(StandardCharsets.UTF_8)), options)) {
             List<long[]> ids = new ArrayList<>();
-            for (String text : TEXTS) {
+            for (String text : texts) {
                 ids.add(tokenizer.encode(text).getIds());
             }
             return ids;
