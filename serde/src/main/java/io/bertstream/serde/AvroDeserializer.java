@@ -81,7 +81,12 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
 
     private T readRegistryFramed(byte[] bytes) {
         int schemaId = ByteBuffer.wrap(bytes, 1, 4).getInt();
-        WriterAndReader<T> resolved = readersBySchemaId.computeIfAbsent(schemaId, this::readerFor);
+        WriterAndReader<T> resolved = readersBySchemaId.get(schemaId);
+        if (resolved == null) {
+            // Not computeIfAbsent: the registry call must not run under the map's lock.
+            resolved = readerFor(schemaId);
+            readersBySchemaId.putIfAbsent(schemaId, resolved);
+        }
         checkWellFormed(resolved.writerSchema(), bytes, AvroFraming.REGISTRY_HEADER_LENGTH);
         try {
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, AvroFraming.REGISTRY_HEADER_LENGTH,

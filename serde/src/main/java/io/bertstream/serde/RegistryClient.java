@@ -93,28 +93,36 @@ public final class RegistryClient {
      */
     public int register(String subject, Schema schema) {
         String cacheKey = subject + '\u0000' + SchemaNormalization.parsingFingerprint64(schema);
-        return idsBySubjectAndSchema.computeIfAbsent(cacheKey, key -> {
-            String body = JSON.createObjectNode().put("schema", schema.toString()).toString();
-            JsonNode answer = send("POST", "/subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8) + "/versions", body);
-            int id = answer.path("id").asInt(-1);
-            if (id < 0) {
-                throw new RegistryException("Registry answered without an id: " + answer, 200, 0, null);
-            }
-            schemasById.putIfAbsent(id, schema);
-            return id;
-        });
+        Integer cached = idsBySubjectAndSchema.get(cacheKey);
+        if (cached != null) {
+            return cached;
+        }
+        // Outside any map lock: a slow registry must not block lookups of other keys.
+        String body = JSON.createObjectNode().put("schema", schema.toString()).toString();
+        JsonNode answer = send("POST", "/subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8) + "/versions", body);
+        int id = answer.path("id").asInt(-1);
+        if (id < 0) {
+            throw new RegistryException("Registry answered without an id: " + answer, 200, 0, null);
+        }
+        schemasById.putIfAbsent(id, schema);
+        idsBySubjectAndSchema.putIfAbsent(cacheKey, id);
+        return id;
     }
 
     /** The schema registered under {@code id}; {@link RegistryException#notFound()} when there is none. */
     public Schema schemaById(int id) {
-        return schemasById.computeIfAbsent(id, key -> {
-            JsonNode answer = send("GET", "/schemas/ids/" + id, null);
-            String schema = answer.path("schema").asText(null);
-            if (schema == null) {
-                throw new RegistryException("Registry answered without a schema for id " + id + ": " + answer, 200, 0, null);
-            }
-            return new Schema.Parser().parse(schema);
-        });
+        Schema cached = schemasById.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer = send("GET", "/schemas/ids/" + id, null);
+        String schema = answer.path("schema").asText(null);
+        if (schema == null) {
+            throw new RegistryException("Registry answered without a schema for id " + id + ": " + answer, 200, 0, null);
+        }
+        Schema parsed = new Schema.Parser().parse(schema);
+        Schema earlier = schemasById.putIfAbsent(id, parsed);
+        return earlier == null ? parsed : earlier;
     }
 
     private JsonNode send(String method, String path, String body) {
