@@ -129,11 +129,19 @@ public final class ConnectJsonSerializer<T extends SpecificRecord> implements Se
             case INT -> NODES.numberNode((Integer) value);
             // timestamp-millis arrives as an Instant from generated classes, as a long from generic ones
             case LONG -> NODES.numberNode(value instanceof Instant instant ? instant.toEpochMilli() : (long) (Long) value);
-            case FLOAT -> NODES.numberNode((Float) value);
-            case DOUBLE -> NODES.numberNode((Double) value);
+            case FLOAT -> NODES.numberNode((float) finite(((Float) value).doubleValue()));
+            case DOUBLE -> NODES.numberNode(finite((Double) value));
             case BOOLEAN -> NODES.booleanNode((Boolean) value);
             default -> throw new IllegalArgumentException("No Connect JSON mapping for Avro " + schema);
         };
+    }
+
+    /** JSON has no NaN or infinity; Jackson would write a bare NaN token that JsonConverter cannot parse. */
+    private static double finite(double value) {
+        if (!Double.isFinite(value)) {
+            throw new SerializationException("JSON cannot carry the non-finite number " + value);
+        }
+        return value;
     }
 
     private static boolean isNullableUnion(Schema schema) {

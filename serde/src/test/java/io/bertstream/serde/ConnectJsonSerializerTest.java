@@ -1,6 +1,7 @@
 package io.bertstream.serde;
 
 import io.bertstream.avro.EmbeddingRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.data.Struct;
@@ -8,12 +9,14 @@ import org.apache.kafka.connect.data.Timestamp;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What Kafka Connect's own JsonConverter makes of the CONNECT_JSON output (the worker test runs it end to end). */
@@ -62,6 +65,17 @@ class ConnectJsonSerializerTest {
         assertEquals(Schema.Type.FLOAT32, struct.schema().field("tokens").schema().valueSchema().field("vector").schema().valueSchema().type());
         assertEquals(record.getMetadata(), struct.getMap("metadata"));
         assertEquals(record.getText(), struct.getString("text"));
+    }
+
+    @Test
+    void nonFiniteNumbersAreASerializationErrorNotInvalidJson() {
+        EmbeddingRecord record = TestRecords.minimal(4);
+        List<Float> vector = new ArrayList<>(record.getVector());
+        vector.set(5, Float.NaN);
+        record.setVector(vector);
+        var serializer = OutputFormat.CONNECT_JSON.serializer(Map.of());
+        assertThrows(SerializationException.class,
+                () -> serializer.serialize("embeddings", record));
     }
 
     @Test
