@@ -1,15 +1,110 @@
 package io.bertstream.cli;
 
+import io.bertstream.topology.BertstreamApp;
+import io.bertstream.topology.BertstreamConfig;
+import io.bertstream.topology.Replay;
+import io.bertstream.topology.SharedModel;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.concurrent.Callable;
 
-@Command(name = "replay", mixinStandardHelpOptions = true, description = "Re-embed a topic from the beginning or from a timestamp, without disturbing the live application.")
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = {"Re-embed the input topic(s) from the beginning or from a timestamp, e.g. after a model change,",
+            "without disturbing the live application: the replay runs under its own application id",
+            "(<application.id>-replay-<epoch ms> unless --app-id), with its own offsets, state and transactions.",
+            "Exits once it has caught up with the end offsets seen at its start, unless --follow.",
+            "Example: bertstream replay --config prod.properties --from 2026-11-01T00:00:00Z --output embeddings-v2"})
 public final class ReplayCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The live application's .properties file.")
+    Path config;
+
+    static final class Start {
+        @Option(names = "--from-beginning", description = "Replay everything still in the topics (the default).")
+        boolean beginning;
+
+        @Option(names = "--from", paramLabel = "TIME", description = "Replay records with a timestamp at or after TIME (ISO-8601 instant or epoch millis).")
+        String from;
+    }
+
+    @ArgGroup(exclusive = true)
+    Start start = new Start();
+
+    @Option(names = "--output", paramLabel = "TOPIC", description = "Output topic of the replay (default: the config's bertstream.output.topic).")
+    String output;
+
+    @Option(names = "--app-id", paramLabel = "ID", description = "The replay's application id (default: <application.id>-replay-<epoch ms>).")
+    String appId;
+
+    @Option(names = "--follow", description = "Keep running after catching up, like the live application.")
+    boolean follow;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "PT6H", description = "Give up if not caught up within this ISO-8601 duration (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "0", description = "Port of the replay's /metrics and /health (default: any free port, so it never clashes with the live app's).")
+    int metricsPort;
 
     @Override
     public Integer call() {
-        System.err.println("replay: not implemented yet");
-        return 3;
+        BertstreamConfig settings;
+        Instant from;
+        try {
+            from = start.from == null ? null : parseTime(start.from);
+            var base = BertstreamConfig.load(config, System.getenv());
+            var overrides = new HashMap<String, String>();
+            overrides.put(StreamsConfig.APPLICATION_ID_CONFIG, appId != null ? appId
+                    : Replay.applicationId(base.require(StreamsConfig.APPLICATION_ID_CONFIG), Instant.now()));
+            overrides.put(BertstreamConfig.METRICS_PORT, Integer.toString(metricsPort));
+            if (output != null) {
+                overrides.put(BertstreamConfig.OUTPUT_TOPIC, output);
+            }
+            settings = base.with(overrides);
+            settings.topologySettings();
+        } catch (RuntimeException e) {
+            System.err.println("replay: " + e.getMessage());
+            return 2;
+        }
+        try (var model = SharedModel.open(settings);
+             var replay = Replay.prepare(settings, from);
+             var app = new BertstreamApp(settings, model)) {
+            System.out.printf("replay %s: %d records from %s%n", replay.applicationId(), replay.recordsToReplay(),
+                    from == null ? "the beginning" : from);
+            app.start();
+            RunCommand.printEndpoints(settings, app, "replaying");
+            if (follow) {
+                app.awaitStop();
+                return 0;
+            }
+            if (!replay.awaitCaughtUp(app, timeout)) {
+                System.err.println("replay: not caught up after " + timeout);
+                return 3;
+            }
+            System.out.printf("replay %s caught up: %.0f records written, %.0f dead-lettered%n", replay.applicationId(),
+                    app.metrics().recordsOut(), app.metrics().deadLetteredTotal());
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 3;
+        } catch (Exception e) {
+            System.err.println("replay: " + e.getMessage());
+            return 3;
+        }
+    }
+
+    private static Instant parseTime(String text) {
+        try {
+            return text.chars().allMatch(Character::isDigit) ? Instant.ofEpochMilli(Long.parseLong(text)) : Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("--from takes an ISO-8601 instant (2026-11-01T00:00:00Z) or epoch millis, not " + text);
+        }
     }
 }

@@ -1,15 +1,59 @@
 package io.bertstream.cli;
 
+import io.bertstream.topology.BertstreamApp;
+import io.bertstream.topology.BertstreamConfig;
+import io.bertstream.topology.SharedModel;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the stream processor against a Kafka cluster.")
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run the stream processor against a Kafka cluster until stopped (SIGTERM / Ctrl-C).",
+            "Every key of the config file can be overridden by an environment variable: bertstream.batch.max-records",
+            "by BERTSTREAM_BATCH_MAX_RECORDS, a Kafka key such as sasl.jaas.config by KAFKA_SASL_JAAS_CONFIG.",
+            "Example: bertstream run --config config/production-cpu.properties"})
 public final class RunCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "A .properties file (see config/).")
+    Path config;
 
     @Override
     public Integer call() {
-        System.err.println("run: not implemented yet");
-        return 3;
+        BertstreamConfig settings;
+        try {
+            settings = BertstreamConfig.load(config, System.getenv());
+            settings.topologySettings();
+            settings.require(StreamsConfig.APPLICATION_ID_CONFIG);
+            settings.require(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
+        } catch (RuntimeException e) {
+            System.err.println("run: " + e.getMessage());
+            return 2;
+        }
+        try (var model = SharedModel.open(settings); var app = new BertstreamApp(settings, model)) {
+            app.start();
+            printEndpoints(settings, app, "embedding");
+            app.awaitStop();
+            System.out.println("stopping: committing the last batch");
+            return 0;
+        } catch (RuntimeException e) {
+            System.err.println("run: " + e.getMessage());
+            return 3;
+        }
+    }
+
+    static void printEndpoints(BertstreamConfig settings, BertstreamApp app, String verb) {
+        var topology = settings.topologySettings();
+        String from = topology.inputPattern() != null ? "pattern " + topology.inputPattern() : String.join(",", topology.inputTopics());
+        System.out.printf("bertstream %s %s -> %s (dead letters: %s) as %s, model %s%n", verb, from,
+                topology.outputTopic(), topology.deadLetterTopic(), settings.get(StreamsConfig.APPLICATION_ID_CONFIG),
+                settings.get(BertstreamConfig.MODEL));
+        if (app.metricsPort() >= 0) {
+            System.out.printf("metrics: http://localhost:%d/metrics  health: http://localhost:%d/health%n",
+                    app.metricsPort(), app.metricsPort());
+        }
+        System.out.flush();
     }
 }

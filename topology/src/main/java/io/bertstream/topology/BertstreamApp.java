@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One running bertstream processor: the shared model, the Kafka Streams instance, its metrics and the
@@ -26,6 +28,7 @@ public final class BertstreamApp implements AutoCloseable {
     private final PipelineMetrics metrics = new PipelineMetrics(registry);
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
+    private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean warm;
     private OpsServer ops;
 
@@ -96,6 +99,34 @@ public final class BertstreamApp implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * Blocks until the JVM is asked to stop (SIGTERM, Ctrl-C) or this thread is interrupted. A stop request waits
+     * (up to a minute) for the caller's {@link #close()}, so the last batch is committed before the JVM exits.
+     */
+    public void awaitStop() {
+        var stopRequested = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stopRequested.countDown();
+            try {
+                closed.await(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bertstream-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopRequested.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // the hook is running and waits for close()
+            }
+        }
+    }
+
     /** Commits what is done and stops; pending batches stay in the changelog for the next start. */
     @Override
     public void close() {
@@ -105,5 +136,6 @@ public final class BertstreamApp implements AutoCloseable {
             ops.close();
         }
         registry.close();
+        closed.countDown();
     }
 }

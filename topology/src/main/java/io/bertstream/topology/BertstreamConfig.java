@@ -97,7 +97,7 @@ public final class BertstreamConfig {
 
     /** Keys whose values never reach a log line. */
     private static final Pattern SECRET_KEY = Pattern.compile(
-            "(?i).*(password|secret|sasl\\.jaas\\.config|basic\\.auth\\.user\\.info|credentials|token|api\\.key).*");
+            "(?i).*(password|secret|jaas\\.config|user\\.info|credentials|api\\.key|access\\.token|bearer\\.token).*");
     private static final Pattern URL_USER_INFO = Pattern.compile("(?<=://)[^/@\\s]+@");
 
     private final Map<String, String> values;

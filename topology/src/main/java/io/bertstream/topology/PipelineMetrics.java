@@ -124,6 +124,10 @@ public final class PipelineMetrics {
         return deadLettered.get(stage).count();
     }
 
+    public double deadLetteredTotal() {
+        return deadLettered.values().stream().mapToDouble(Counter::count).sum();
+    }
+
     public double batchesClosed(CloseReason reason) {
         return batchesClosed.get(reason).count();
     }
