@@ -58,6 +58,6 @@ public record BenchOptions(int texts, long seed, int runs, int threads, List<Int
 
     /** What CI runs to keep the command working: tiny sizes, one run, well under a minute. */
     public static BenchOptions quick() {
-        return new BenchOptions(48, 42, 1, 0, List.of(2048), 256, 96, EnumSet.allOf(PhaseId.class));
+        return new BenchOptions(32, 42, 1, 0, List.of(2048), 256, 64, EnumSet.allOf(PhaseId.class));
     }
 }

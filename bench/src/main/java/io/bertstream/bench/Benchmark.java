@@ -15,6 +15,7 @@ import java.util.IntSummaryStatistics;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -88,7 +89,13 @@ public final class Benchmark {
                     EngineSubjects.settings(Backend.ONNXRUNTIME, options));
             case ENGINE_PYTORCH -> sweep(id.id, "bertstream engine via the extraction API, PyTorch", texts,
                     EngineSubjects.settings(Backend.PYTORCH, options));
-            case PIPELINE -> PipelineBench.run(options, texts, log);
+            case PIPELINE -> {
+                PipelineBench.Result result = PipelineBench.run(options, texts, log);
+                if (result.vectors() != null && result.vectors().stream().allMatch(Objects::nonNull)) {
+                    vectorsByPhase.put(id.id, result.vectors());
+                }
+                yield result.phase();
+            }
         };
     }
 

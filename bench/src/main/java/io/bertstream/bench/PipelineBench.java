@@ -1,17 +1,296 @@
 package io.bertstream.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bertstream.avro.EmbeddingRecord;
+import io.bertstream.bench.BenchReport.Latency;
 import io.bertstream.bench.BenchReport.Phase;
+import io.bertstream.kafka.EmbeddedKafka;
+import io.bertstream.topology.BertstreamApp;
+import io.bertstream.topology.BertstreamConfig;
+import io.bertstream.topology.DeadLetter;
+import io.bertstream.topology.SharedModel;
+import io.micrometer.core.instrument.DistributionSummary;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
 
-/** Subject (d): producer, real broker, the stream processor (exactly_once_v2, Avro out), read_committed consumer. */
-final class PipelineBench {
+/**
+ * Subject (d), the whole pipeline in one process: a producer writes JSON text events to a real broker
+ * ({@link EmbeddedKafka}), the bertstream processor ({@link BertstreamApp}: exactly_once_v2, Avro single-object
+ * records out, its default batching) embeds them, and a read_committed consumer decodes every output record.
+ * Throughput: a backlog of events, rate measured between the 10th and 90th percentile of arrivals (steady state,
+ * without start-up and drain). Latency: a producer paced at half that rate, arrival time minus event time.
+ * Broker and clients share the cores with the model, so the ratio to (c) is a conservative one.
+ */
+final class PipelineBench implements AutoCloseable {
 
-    private PipelineBench() {
+    private static final String INPUT = "bench-texts";
+    private static final String OUTPUT = "bench-embeddings";
+    private static final String DEAD_LETTERS = "bench-dead-letters";
+    /** A run fails when no output arrives for this long. */
+    private static final Duration STALL = Duration.ofSeconds(60);
+    private static final double LATENCY_LOAD = 0.5;
+    private static final double LATENCY_SECONDS = 15;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final Path stateDir;
+    private final EmbeddedKafka kafka;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final float[][] vectorsByText;
+    private SharedModel model;
+    private BertstreamApp app;
+    private int sent;
+
+    private PipelineBench(int texts) throws IOException {
+        vectorsByText = new float[texts][];
+        stateDir = Files.createTempDirectory("bertstream-bench-state");
+        kafka = EmbeddedKafka.start();
+        kafka.createTopics(1, INPUT, OUTPUT, DEAD_LETTERS);
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "bench-reader", ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(OUTPUT));
     }
 
-    static Phase run(BenchOptions options, List<String> texts, PrintStream log) {
-        return Phase.failed("d", "pipeline", new UnsupportedOperationException("not yet wired"));
+    /** The phase, and the vector the pipeline produced for each corpus text (null where none came back). */
+    record Result(Phase phase, List<float[]> vectors) {
+    }
+
+    static Result run(BenchOptions options, List<String> texts, PrintStream log) {
+        String subject = "pipeline: producer -> broker -> processor (exactly_once_v2, Avro) -> read_committed consumer";
+        try (PipelineBench bench = new PipelineBench(texts.size())) {
+            return new Result(bench.measure(subject, options, texts, log), Arrays.asList(bench.vectorsByText));
+        } catch (IOException e) {
+            return new Result(Phase.failed("d", subject, new UncheckedIOException(e)), null);
+        } catch (RuntimeException | LinkageError e) {
+            return new Result(Phase.failed("d", subject, e), null);
+        }
+    }
+
+    private Phase measure(String subject, BenchOptions options, List<String> texts, PrintStream log) {
+        BertstreamConfig config = BertstreamConfig.of(Map.of(
+                StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                StreamsConfig.APPLICATION_ID_CONFIG, "bertstream-bench-" + UUID.randomUUID(),
+                StreamsConfig.STATE_DIR_CONFIG, stateDir.toString(),
+                BertstreamConfig.INPUT_TOPICS, INPUT,
+                BertstreamConfig.INPUT_ID_POINTER, "/id",
+                BertstreamConfig.OUTPUT_TOPIC, OUTPUT,
+                BertstreamConfig.DLQ_TOPIC, DEAD_LETTERS,
+                BertstreamConfig.BACKEND, "onnxruntime",
+                BertstreamConfig.THREADS, Integer.toString(options.threads()),
+                BertstreamConfig.METRICS_PORT, "-1"), Map.of());
+        long started = System.nanoTime();
+        model = SharedModel.open(config);
+        double load = Throughput.seconds(System.nanoTime() - started);
+        app = new BertstreamApp(config, model);
+        double warmup = Throughput.secondsOf(() -> {
+            app.start();
+            awaitRunning();
+            // one small pass end to end: consumer assignment, first transactions, first batches
+            List<Integer> first = cycle(texts, Math.min(16, texts.size()));
+            arrivals(send(texts, first, 0), first.size());
+        });
+
+        double[] rates = new double[options.runs()];
+        for (int run = 0; run < options.runs(); run++) {
+            List<Integer> events = cycle(texts, options.pipelineEvents());
+            long[] arrivals = arrivals(send(texts, events, 0), events.size());
+            rates[run] = steadyRate(arrivals);
+            log.printf(Locale.ROOT, "  d run %d: %d events, %.1f events/s at steady state%n", run + 1, events.size(), rates[run]);
+        }
+        double max = Throughput.median(rates);
+        Latency latency = latency(texts, max * LATENCY_LOAD, options);
+        log.printf(Locale.ROOT, "  d latency at %.1f events/s: p50 %.1f ms, p99 %.1f ms%n", latency.offeredPerSecond(),
+                latency.p50Millis(), latency.p99Millis());
+
+        double deadLettered = Arrays.stream(DeadLetter.Stage.values()).mapToDouble(app.metrics()::deadLetteredCount).sum();
+        if (deadLettered > 0) {
+            throw new IllegalStateException(deadLettered + " bench events were dead-lettered");
+        }
+        DistributionSummary padded = app.registry().find("bertstream.batch.padded.token.share").summary();
+        Double paddedShare = padded == null || padded.count() == 0 ? null : padded.mean();
+        return new Phase("d", subject, "processor defaults (micro-batch <= 64 events / 8192 padded tokens, linger 50 ms), "
+                + "onnxruntime", load, warmup, max, rates, paddedShare, 0, 0, ProcessStats.residentMib(), null, List.of(),
+                latency, null);
+    }
+
+    private void awaitRunning() {
+        long deadline = System.nanoTime() + STALL.toNanos();
+        while (app.streams().state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline || app.streams().state() == KafkaStreams.State.ERROR) {
+                throw new IllegalStateException("Kafka Streams did not reach RUNNING: " + app.streams().state());
+            }
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+    }
+
+    /**
+     * Sends the corpus texts at {@code indexes} as JSON events, paced at {@code perSecond} (0 = as fast as the
+     * producer goes). Ids are "sequence:text index", so outputs can be matched to their text.
+     */
+    private CompletableFuture<Void> send(List<String> texts, List<Integer> indexes, double perSecond) {
+        int first = sent;
+        sent += indexes.size();
+        return CompletableFuture.runAsync(() -> {
+            long start = System.nanoTime();
+            for (int i = 0; i < indexes.size(); i++) {
+                if (perSecond > 0) {
+                    LockSupport.parkNanos(start + (long) (i * 1e9 / perSecond) - System.nanoTime());
+                }
+                String id = (first + i) + ":" + indexes.get(i);
+                producer.send(new ProducerRecord<>(INPUT, null, System.currentTimeMillis(), bytes(id),
+                        event(id, texts.get(indexes.get(i)))));
+            }
+            producer.flush();
+        });
+    }
+
+    private byte[] event(String id, String text) {
+        try {
+            return json.writeValueAsBytes(Map.of("id", id, "text", text));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Arrival times (ms since epoch) of the next {@code count} output records, each decoded and checked. */
+    private long[] arrivals(CompletableFuture<Void> sending, int count) {
+        return receive(sending, count, false);
+    }
+
+    /** Latency of each of the next {@code count} records: arrival minus the event's timestamp, in ms. */
+    private long[] latencies(CompletableFuture<Void> sending, int count) {
+        return receive(sending, count, true);
+    }
+
+    private long[] receive(CompletableFuture<Void> sending, int count, boolean latency) {
+        long[] values = new long[count];
+        int received = 0;
+        long lastProgress = System.nanoTime();
+        while (received < count) {
+            if (sending.isCompletedExceptionally()) {
+                sending.join();
+            }
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                long now = System.currentTimeMillis();
+                check(record);
+                if (received < count) {
+                    values[received++] = latency ? now - record.timestamp() : now;
+                }
+                lastProgress = System.nanoTime();
+            }
+            if (System.nanoTime() - lastProgress > STALL.toNanos()) {
+                throw new IllegalStateException("pipeline stalled: " + received + " of " + count + " records after "
+                        + STALL.toSeconds() + " s without output (streams " + app.streams().state() + ")");
+            }
+        }
+        sending.join();
+        return values;
+    }
+
+    /**
+     * Every output must be a decodable EmbeddingRecord with a vector: the benchmark counts real work only. The
+     * first vector of each text is kept for the fidelity check against (b).
+     */
+    private void check(ConsumerRecord<byte[], byte[]> record) {
+        EmbeddingRecord embedding;
+        try {
+            embedding = EmbeddingRecord.getDecoder().decode(record.value());
+        } catch (IOException e) {
+            throw new IllegalStateException("output record is not an Avro EmbeddingRecord", e);
+        }
+        List<Float> vector = embedding.getVector();
+        if (vector.isEmpty()) {
+            throw new IllegalStateException("empty vector in output record " + embedding.getId());
+        }
+        String id = embedding.getId().toString();
+        int text = Integer.parseInt(id.substring(id.indexOf(':') + 1));
+        if (vectorsByText[text] == null) {
+            float[] values = new float[vector.size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = vector.get(i);
+            }
+            vectorsByText[text] = values;
+        }
+    }
+
+    /** Records per second between the 10th and 90th percentile arrivals: start-up and drain left out. */
+    static double steadyRate(long[] arrivals) {
+        long[] sorted = arrivals.clone();
+        Arrays.sort(sorted);
+        int from = sorted.length / 10;
+        int to = sorted.length - 1 - sorted.length / 10;
+        long span = sorted[to] - sorted[from];
+        return span <= 0 ? Double.NaN : (to - from) * 1000.0 / span;
+    }
+
+    private Latency latency(List<String> texts, double perSecond, BenchOptions options) {
+        int count = (int) Math.max(texts.size() / 2.0, Math.min(options.pipelineEvents(), perSecond * LATENCY_SECONDS));
+        List<Integer> events = cycle(texts, count);
+        long start = System.currentTimeMillis();
+        long[] millis = latencies(send(texts, events, perSecond), count);
+        double achieved = count * 1000.0 / (System.currentTimeMillis() - start);
+        double[] values = Arrays.stream(millis).asDoubleStream().toArray();
+        return new Latency(perSecond, achieved, Throughput.quantile(values, 0.5), Throughput.quantile(values, 0.99), count);
+    }
+
+    /** {@code count} corpus indexes, going round the corpus. */
+    private static List<Integer> cycle(List<String> texts, int count) {
+        return IntStream.range(0, count).map(i -> i % texts.size()).boxed().toList();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        try (kafka; producer; consumer) {
+            if (app != null) {
+                app.close();
+            }
+            if (model != null) {
+                model.close();
+            }
+        } finally {
+            deleteQuietly(stateDir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temp directory is harmless
+        }
     }
 }

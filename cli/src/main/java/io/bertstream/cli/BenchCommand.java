@@ -23,7 +23,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Tiny sizes and one run, to check that every phase works (what CI runs).")
     boolean quick;
 
-    @Option(names = "--texts", description = "Corpus size (default 1000; quick 48).")
+    @Option(names = "--texts", description = "Corpus size (default 1000; quick 32).")
     Integer texts;
 
     @Option(names = "--runs", description = "Timed runs per setting; the median is reported (default 3; quick 1).")
@@ -38,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-tokens", split = ",", description = "Token budgets to sweep for (b) and (c) (default 1024,2048,4096,8192).")
     List<Integer> batchTokens;
 
-    @Option(names = "--pipeline-events", description = "Events pushed through the broker in (d) (default 4000; quick 96).")
+    @Option(names = "--pipeline-events", description = "Events pushed through the broker in (d) (default 4000; quick 64).")
     Integer pipelineEvents;
 
     @Option(names = "--phases", split = ",", description = "Subset of a, b, c-onnxruntime, d, c-pytorch (default all).")
