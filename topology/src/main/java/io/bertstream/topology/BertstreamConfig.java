@@ -95,6 +95,13 @@ public final class BertstreamConfig {
             // Kafka Streams defaults that differ from Kafka's: no event lost or embedded twice.
             Map.entry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));
 
+    private static final java.util.SortedSet<String> KNOWN_KEYS = new java.util.TreeSet<>(List.of(
+            INPUT_TOPICS, INPUT_PATTERN, OUTPUT_TOPIC, DLQ_TOPIC));
+
+    static {
+        DEFAULTS.keySet().stream().filter(key -> key.startsWith(PREFIX)).forEach(KNOWN_KEYS::add);
+    }
+
     /** Keys whose values never reach a log line. */
     private static final Pattern SECRET_KEY = Pattern.compile(
             "(?i).*(password|secret|jaas\\.config|user\\.info|credentials|api\\.key|access\\.token|bearer\\.token).*");
@@ -125,24 +132,27 @@ public final class BertstreamConfig {
     public static BertstreamConfig of(Map<String, String> settings, Map<String, String> environment) {
         var merged = new TreeMap<>(DEFAULTS);
         merged.putAll(settings);
-        var bertstreamKeys = new TreeMap<String, String>();
-        for (String key : merged.keySet()) {
-            if (key.startsWith(PREFIX)) {
-                bertstreamKeys.put(envName(key), key);
+        for (String key : settings.keySet()) {
+            // A mistyped key would otherwise be silently ignored, and its default used.
+            if (key.startsWith(PREFIX) && !KNOWN_KEYS.contains(key)) {
+                throw new IllegalArgumentException("unknown setting " + key + "; bertstream keys are " + KNOWN_KEYS);
             }
         }
-        // Keys without a default may come from the environment alone.
-        for (String key : List.of(INPUT_TOPICS, INPUT_PATTERN, OUTPUT_TOPIC, DLQ_TOPIC)) {
-            bertstreamKeys.put(envName(key), key);
-        }
+        var keysByEnvName = new TreeMap<String, String>();
+        KNOWN_KEYS.forEach(key -> keysByEnvName.put(envName(key), key));
         environment.forEach((name, value) -> {
-            if (bertstreamKeys.containsKey(name)) {
-                merged.put(bertstreamKeys.get(name), value);
+            if (keysByEnvName.containsKey(name)) {
+                merged.put(keysByEnvName.get(name), value);
             } else if (name.startsWith("KAFKA_") && name.length() > "KAFKA_".length()) {
                 merged.put(name.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
             }
         });
         return new BertstreamConfig(merged);
+    }
+
+    /** Every bertstream.* key there is. */
+    public static java.util.SortedSet<String> keys() {
+        return java.util.Collections.unmodifiableSortedSet(KNOWN_KEYS);
     }
 
     /** bertstream.batch.max-records → BERTSTREAM_BATCH_MAX_RECORDS */
