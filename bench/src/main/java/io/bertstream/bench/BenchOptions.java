@@ -2,6 +2,7 @@ package io.bertstream.bench;
 
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -15,9 +16,10 @@ import java.util.Set;
  * @param peakMatrixSize n of the n x n x n matmul that measures the peak
  * @param pipelineEvents events the pipeline phase pushes through the broker at full speed
  * @param phases         which subjects to run
+ * @param pipelineConfig processor settings over its defaults in (d), e.g. bertstream.batch.max-records
  */
 public record BenchOptions(int texts, long seed, int runs, int threads, List<Integer> batchTokens, int peakMatrixSize,
-                           int pipelineEvents, Set<PhaseId> phases) {
+                           int pipelineEvents, Set<PhaseId> phases, Map<String, String> pipelineConfig) {
 
     /** The subjects, in run order, with the short names reports and the command line use. */
     public enum PhaseId {
@@ -48,16 +50,17 @@ public record BenchOptions(int texts, long seed, int runs, int threads, List<Int
         }
         batchTokens = List.copyOf(batchTokens);
         phases = phases.isEmpty() ? EnumSet.noneOf(PhaseId.class) : EnumSet.copyOf(phases);
+        pipelineConfig = Map.copyOf(pipelineConfig);
     }
 
     /** The manual benchmark: 1,000 texts, median of 3, a sweep of four budgets. */
     public static BenchOptions full() {
         return new BenchOptions(1000, 42, 3, 0, List.of(1024, 2048, 4096, 8192), 2048, 4000,
-                EnumSet.allOf(PhaseId.class));
+                EnumSet.allOf(PhaseId.class), Map.of());
     }
 
     /** What CI runs to keep the command working: tiny sizes, one run, well under a minute. */
     public static BenchOptions quick() {
-        return new BenchOptions(32, 42, 1, 0, List.of(2048), 256, 64, EnumSet.allOf(PhaseId.class));
+        return new BenchOptions(32, 42, 1, 0, List.of(2048), 256, 64, EnumSet.allOf(PhaseId.class), Map.of());
     }
 }

@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -97,7 +98,7 @@ final class PipelineBench implements AutoCloseable {
     }
 
     private Phase measure(String subject, BenchOptions options, List<String> texts, PrintStream log) {
-        BertstreamConfig config = BertstreamConfig.of(Map.of(
+        Map<String, String> settings = new HashMap<>(Map.of(
                 StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 StreamsConfig.APPLICATION_ID_CONFIG, "bertstream-bench-" + UUID.randomUUID(),
                 StreamsConfig.STATE_DIR_CONFIG, stateDir.toString(),
@@ -107,7 +108,9 @@ final class PipelineBench implements AutoCloseable {
                 BertstreamConfig.DLQ_TOPIC, DEAD_LETTERS,
                 BertstreamConfig.BACKEND, "onnxruntime",
                 BertstreamConfig.THREADS, Integer.toString(options.threads()),
-                BertstreamConfig.METRICS_PORT, "-1"), Map.of());
+                BertstreamConfig.METRICS_PORT, "-1"));
+        settings.putAll(options.pipelineConfig());
+        BertstreamConfig config = BertstreamConfig.of(settings, Map.of());
         long started = System.nanoTime();
         model = SharedModel.open(config);
         double load = Throughput.seconds(System.nanoTime() - started);
@@ -138,8 +141,10 @@ final class PipelineBench implements AutoCloseable {
         }
         DistributionSummary padded = app.registry().find("bertstream.batch.padded.token.share").summary();
         Double paddedShare = padded == null || padded.count() == 0 ? null : padded.mean();
-        return new Phase("d", subject, "processor defaults (micro-batch <= 64 events / 8192 padded tokens, linger 50 ms), "
-                + "onnxruntime", load, warmup, max, rates, paddedShare, 0, 0, ProcessStats.residentMib(), null, List.of(),
+        String batching = String.format(Locale.ROOT, "micro-batch <= %d events / %d padded tokens, linger %d ms",
+                config.getInt(BertstreamConfig.BATCH_MAX_RECORDS), config.getInt(BertstreamConfig.BATCH_MAX_TOKENS),
+                config.getInt(BertstreamConfig.BATCH_LINGER_MS));
+        return new Phase("d", subject, batching + ", " + config.require(BertstreamConfig.BACKEND), load, warmup, max, rates, paddedShare, 0, 0, ProcessStats.residentMib(), null, List.of(),
                 latency, null);
     }
 

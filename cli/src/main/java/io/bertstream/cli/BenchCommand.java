@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -44,6 +45,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--phases", split = ",", description = "Subset of a, b, c-onnxruntime, d, c-pytorch (default all).")
     List<String> phases;
 
+    @Option(names = "--pipeline-set", description = "A processor setting for (d), e.g. bertstream.batch.max-records=256. Repeatable.")
+    Map<String, String> pipelineConfig = Map.of();
+
     @Option(names = "--out", description = "Write the report here too: .json for JSON, anything else for markdown. Repeatable.")
     List<Path> out = List.of();
 
@@ -73,6 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
                 batchTokens != null ? batchTokens : base.batchTokens(),
                 base.peakMatrixSize(),
                 pipelineEvents != null ? pipelineEvents : base.pipelineEvents(),
-                selected.isEmpty() ? base.phases() : selected);
+                selected.isEmpty() ? base.phases() : selected,
+                pipelineConfig);
     }
 }
