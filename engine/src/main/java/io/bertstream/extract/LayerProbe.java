@@ -24,7 +24,10 @@ import java.util.stream.IntStream;
  */
 public final class LayerProbe {
 
-    /** One candidate's score; {@code layer} is the absolute hidden-state index (0 = embedding output). */
+    /**
+     * One candidate's score; {@code layer} is the absolute hidden-state index (0 = embedding output). NaN when
+     * undefined: Spearman of a candidate that gives every text the same vector.
+     */
     public record Score(int layer, int numLayers, Pooling pooling, double score) {
         /** The same layer counted from the end, e.g. -1 for the last. */
         public int fromEnd() {
@@ -118,7 +121,9 @@ public final class LayerProbe {
                 scores.add(new Score(layer, numLayers, pooling, metric.applyAsDouble(vectors)));
             }
         }
-        scores.sort(Comparator.comparingDouble(Score::score).reversed());
+        // NaN (e.g. Spearman over layer 0's [CLS], the same vector for every text) ranks last
+        scores.sort(Comparator.comparingDouble((Score s) -> Double.isNaN(s.score()) ? Double.NEGATIVE_INFINITY : s.score())
+                .reversed());
         return scores;
     }
 

@@ -28,8 +28,9 @@ class LayerProbeTest {
         float[][] hidden = new float[4][6];
         for (int layer = 0; layer < 4; layer++) {
             for (int i = 0; i < 6; i++) {
+                // layer 0 is the same for every text, like [CLS] in BERT's embedding output
                 hidden[layer][i] = layer == signalLayer ? signal[i % 2] + 0.05f * (float) NOISE.nextGaussian()
-                        : (float) NOISE.nextGaussian();
+                        : layer == 0 ? 1 : (float) NOISE.nextGaussian();
             }
         }
         return new EncodedText(text, List.of(new EncodedSegment(s, new int[] {0, 1, 2, 3}, 2, hidden)), null);
@@ -69,7 +70,10 @@ class LayerProbeTest {
         List<LayerProbe.Score> scores = LayerProbe.of(ExtractionPlanTest.TINY, encoded).rankPairs(pairs);
         assertEquals(1, scores.get(0).layer());
         assertTrue(scores.get(0).score() > 0.95, scores.get(0).toString());
-        assertTrue(scores.stream().filter(s -> s.layer() != 1).allMatch(s -> s.score() < 0.8), scores.toString());
+        assertTrue(scores.stream().filter(s -> s.layer() > 1).allMatch(s -> s.score() < 0.8), scores.toString());
+        // constant vectors have no rank correlation: NaN, ranked last
+        assertTrue(scores.subList(scores.size() - 5, scores.size()).stream().allMatch(s -> s.layer() == 0 && Double.isNaN(s.score())),
+                scores.toString());
     }
 
     @Test
