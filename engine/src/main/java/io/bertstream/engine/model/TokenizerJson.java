@@ -58,10 +58,7 @@ public final class TokenizerJson {
         }
         ObjectNode vocabNode = JSON.createObjectNode();
         for (int id = 0; id < vocab.size(); id++) {
-            if (vocabNode.has(vocab.get(id))) {
-                throw new ModelLoadException(vocabFile, "token '" + vocab.get(id) + "' appears twice (line " + (id + 1) + ")");
-            }
-            vocabNode.put(vocab.get(id), id);
+            vocabNode.put(vocab.get(id), id); // a repeated token keeps its last id, as Hugging Face's loader does
         }
         for (String special : SPECIAL_TOKENS) {
             if (!vocabNode.has(special)) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,8 +48,8 @@ class BuiltinModelsTest {
         assertTrue(tokenizer.get("truncation").isNull());
         // BERT's uncased vocabulary: [CLS] hello world [SEP], not padded to 128
         assertArrayEquals(new long[] {101, 7592, 2088, 102},
-                TokenizerIds.of(TestModels.minilm().tokenizerJson(), java.util.List.of("Hello world")).get(0));
-        long[] longest = TokenizerIds.of(TestModels.minilm().tokenizerJson(), java.util.List.of("word ".repeat(600))).get(0);
+                TokenizerIds.of(TestModels.minilm().tokenizerJson(), List.of("Hello world")).get(0));
+        long[] longest = TokenizerIds.of(TestModels.minilm().tokenizerJson(), List.of("word ".repeat(600))).get(0);
         assertEquals(602, longest.length, "600 words + [CLS] + [SEP], not truncated");
     }
 

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -145,7 +146,7 @@ class ModelLoadFailuresTest {
     void corruptOnnx() throws IOException {
         Path dir = copy(onnxDir);
         byte[] noise = new byte[4096];
-        new java.util.Random(7).nextBytes(noise);
+        new Random(7).nextBytes(noise);
         Files.write(dir.resolve("model.onnx"), noise);
         assertFailure(dir, "model.onnx", "ONNX model");
     }

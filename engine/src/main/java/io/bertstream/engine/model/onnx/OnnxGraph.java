@@ -12,6 +12,7 @@ import io.bertstream.engine.model.Tensor;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -129,7 +130,7 @@ public final class OnnxGraph {
             }
             if (!rawData.isEmpty()) {
                 long[] out = new long[rawData.size() / Long.BYTES];
-                rawData.asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
+                rawData.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
                 return out;
             }
             return int64Data;

@@ -16,6 +16,7 @@ import org.tensorflow.types.TInt32;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,11 +55,11 @@ class BertBaseTensorFlowParityTest {
         try (SavedModelBundle bundle = SavedModelBundle.load(savedModel.toString(), "serve")) {
             float[][][][] tf = run(bundle.session(), ids, fetches);
             for (int row = 0; row < ids.size(); row++) {
-                int[] tokens = java.util.Arrays.stream(ids.get(row)).mapToInt(Math::toIntExact).toArray();
+                int[] tokens = Arrays.stream(ids.get(row)).mapToInt(Math::toIntExact).toArray();
                 int n = tokens.length;
                 worst = Math.max(worst, maxDiff(reference.embeddings(tokens), tf[0][row], n, "embeddings, text " + row));
                 for (int layer = 1; layer <= layers; layer++) {
-                    float[][] previous = java.util.Arrays.copyOf(tf[layer - 1][row], n);
+                    float[][] previous = Arrays.copyOf(tf[layer - 1][row], n);
                     worst = Math.max(worst, maxDiff(reference.layer(layer - 1, previous), tf[layer][row], n,
                             "layer " + layer + ", text " + row));
                 }

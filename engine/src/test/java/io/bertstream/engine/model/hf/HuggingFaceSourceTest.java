@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -64,7 +65,7 @@ class HuggingFaceSourceTest {
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"do_lower_case\": false}");
         List<long[]> cased = TokenizerIds.of(ModelLoader.load(dir.toString()).tokenizerJson());
         int upper = TokenizerIds.TEXTS.indexOf("UPPER Case MiXeD");
-        assertFalse(java.util.Arrays.equals(expected.get(upper), cased.get(upper)),
+        assertFalse(Arrays.equals(expected.get(upper), cased.get(upper)),
                 "without lowercasing, upper-case words fall apart into other pieces");
     }
 

@@ -11,6 +11,9 @@ import io.bertstream.engine.model.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -93,7 +96,7 @@ class OnnxGraphTest {
     private static Map<String, float[][]> runOnnxRuntime(byte[] model, List<String> outputs) throws OrtException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         long[][] mask = {new long[IDS[0].length]};
-        java.util.Arrays.fill(mask[0], 1);
+        Arrays.fill(mask[0], 1);
         long[][] types = {new long[IDS[0].length]};
         try (OrtSession session = env.createSession(model, new OrtSession.SessionOptions());
              OnnxTensor ids = OnnxTensor.createTensor(env, IDS);
@@ -101,8 +104,8 @@ class OnnxGraphTest {
              OnnxTensor typeIds = OnnxTensor.createTensor(env, types);
              OrtSession.Result result = session.run(
                      Map.of("input_ids", ids, "attention_mask", attention, "token_type_ids", typeIds),
-                     new java.util.HashSet<>(outputs))) {
-            Map<String, float[][]> values = new java.util.HashMap<>();
+                     new HashSet<>(outputs))) {
+            Map<String, float[][]> values = new HashMap<>();
             for (String name : outputs) {
                 values.put(name, ((float[][][]) result.get(name).orElseThrow().getValue())[0]);
             }
@@ -121,8 +124,8 @@ class OnnxGraphTest {
                         + w.get("embeddings.position_embeddings.weight").data()[t * h + i]
                         + w.get("embeddings.token_type_embeddings.weight").data()[i];
             }
-            double mean = java.util.Arrays.stream(x).average().orElseThrow();
-            double variance = java.util.Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElseThrow();
+            double mean = Arrays.stream(x).average().orElseThrow();
+            double variance = Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElseThrow();
             for (int i = 0; i < h; i++) {
                 out[t][i] = (float) ((x[i] - mean) / Math.sqrt(variance + model.config().layerNormEps())
                         * w.get("embeddings.LayerNorm.weight").data()[i] + w.get("embeddings.LayerNorm.bias").data()[i]);

@@ -1,11 +1,11 @@
 package io.bertstream.engine.model.tf;
 
 import com.google.protobuf.CodedOutputStream;
+import io.bertstream.engine.model.FloatFormat;
 import io.bertstream.engine.model.Tensor;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -188,7 +188,7 @@ final class TensorBundleWriter {
                 tfName = base;
             } else if (weight) {
                 tfName = base + "/kernel";
-                data = io.bertstream.engine.model.FloatFormat.transpose(data, (int) shape[0], (int) shape[1]);
+                data = FloatFormat.transpose(data, (int) shape[0], (int) shape[1]);
                 shape = new long[] {shape[1], shape[0]};
             } else {
                 tfName = base + "/bias";

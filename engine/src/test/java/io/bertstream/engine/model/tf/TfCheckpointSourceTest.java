@@ -2,6 +2,7 @@ package io.bertstream.engine.model.tf;
 
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.ModelFormat;
+import io.bertstream.engine.model.ModelIdentity;
 import io.bertstream.engine.model.ModelLoadException;
 import io.bertstream.engine.model.ModelLoader;
 import io.bertstream.engine.model.PoolingDefaults;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +53,7 @@ class TfCheckpointSourceTest {
         LoadedModel loaded = ModelLoader.load(dir.toString());
 
         assertSameModel(original, loaded);
-        assertEquals(new io.bertstream.engine.model.ModelIdentity("uncased_L-6_H-384_A-12", ModelFormat.TENSORFLOW,
+        assertEquals(new ModelIdentity("uncased_L-6_H-384_A-12", ModelFormat.TENSORFLOW,
                 sha256(dir.resolve("bert_model.ckpt.index"), dir.resolve("bert_model.ckpt.data-00000-of-00002"),
                         dir.resolve("bert_model.ckpt.data-00001-of-00002"))), loaded.identity());
         assertEquals(PoolingDefaults.fallback(), loaded.defaults());
@@ -80,7 +82,7 @@ class TfCheckpointSourceTest {
         Files.writeString(dir.resolve("assets/model.json"), "{\"doLowerCase\": false}");
         List<long[]> cased = TokenizerIds.of(ModelLoader.load(dir.toString()).tokenizerJson());
         int upper = TokenizerIds.TEXTS.indexOf("UPPER Case MiXeD");
-        assertFalse(java.util.Arrays.equals(TokenizerIds.of(original.tokenizerJson()).get(upper), cased.get(upper)));
+        assertFalse(Arrays.equals(TokenizerIds.of(original.tokenizerJson()).get(upper), cased.get(upper)));
 
         Files.delete(dir.resolve("saved_model.pb"));
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelLoader.load(dir.toString()));
