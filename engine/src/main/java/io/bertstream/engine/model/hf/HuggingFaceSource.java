@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Loads a Hugging Face model directory as downloaded from the hub: config.json, model.safetensors, and
@@ -29,32 +30,61 @@ import java.util.Optional;
 public final class HuggingFaceSource {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SHARD_INDEX = "model.safetensors.index.json";
 
     private HuggingFaceSource() {
     }
 
     public static LoadedModel load(Path dir) {
         Path configFile = required(dir, "config.json");
-        Path weightsFile = dir.resolve("model.safetensors");
-        if (!Files.isRegularFile(weightsFile)) {
-            String hint = Files.exists(dir.resolve("pytorch_model.bin"))
-                    ? " (only safetensors weights are read; convert pytorch_model.bin to model.safetensors)" : "";
-            throw new ModelLoadException(weightsFile, "missing" + hint);
-        }
+        List<Path> weightFiles = weightFiles(dir);
         BertConfig config = ConfigJson.read(configFile);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        Safetensors.read(weightsFile).forEach((name, t) -> {
-            String hfName = Architecture.stripBertPrefix(name);
-            tensors.put(hfName, new Tensor(hfName, t.shape(), t.data()));
-        });
+        for (Path file : weightFiles) {
+            Safetensors.read(file).forEach((name, t) -> {
+                String hfName = Architecture.stripBertPrefix(name);
+                tensors.put(hfName, new Tensor(hfName, t.shape(), t.data()));
+            });
+        }
+        String origin = weightFiles.size() == 1 ? weightFiles.get(0).toString() : dir.resolve(SHARD_INDEX).toString();
         return new LoadedModel(
                 new ModelIdentity(dir.toAbsolutePath().normalize().getFileName().toString(), ModelFormat.HUGGINGFACE,
-                        WeightDigest.ofFiles(List.of(weightsFile))),
+                        WeightDigest.ofFiles(weightFiles)),
                 config,
-                Architecture.verifiedWeights(config, tensors, weightsFile.toString()),
+                Architecture.verifiedWeights(config, tensors, origin),
                 tokenizer(dir),
                 SentenceTransformersConfig.poolingDefaults(dir),
                 Optional.empty());
+    }
+
+    /** model.safetensors, or the shards a model.safetensors.index.json maps weights to, in name order. */
+    private static List<Path> weightFiles(Path dir) {
+        Path single = dir.resolve("model.safetensors");
+        if (Files.isRegularFile(single)) {
+            return List.of(single);
+        }
+        Path index = dir.resolve(SHARD_INDEX);
+        if (Files.isRegularFile(index)) {
+            JsonNode weightMap;
+            try {
+                weightMap = JSON.readTree(index.toFile()).path("weight_map");
+            } catch (IOException e) {
+                throw new ModelLoadException(index, "cannot read: " + e.getMessage(), e);
+            }
+            TreeSet<String> shards = new TreeSet<>();
+            weightMap.forEach(shard -> shards.add(shard.asText()));
+            if (shards.isEmpty()) {
+                throw new ModelLoadException(index, "no weight_map entries");
+            }
+            return shards.stream().map(dir::resolve).peek(shard -> {
+                if (!Files.isRegularFile(shard)) {
+                    throw new ModelLoadException(shard, "missing shard listed in " + SHARD_INDEX);
+                }
+            }).toList();
+        }
+        String hint = Files.exists(dir.resolve("pytorch_model.bin"))
+                ? " (only safetensors weights are read; convert pytorch_model.bin to model.safetensors)" : "";
+        throw new ModelLoadException(single, "missing" + hint);
     }
 
     /** tokenizer.json when present, else one built from vocab.txt with the casing tokenizer_config.json asks. */

@@ -1,5 +1,7 @@
 package io.bertstream.engine.model.hf;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.ModelFormat;
 import io.bertstream.engine.model.ModelLoader;
@@ -15,7 +17,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * give the same config, every tensor bit for bit, and the same token ids.
  */
 class HuggingFaceSourceTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path temp;
@@ -96,6 +102,30 @@ class HuggingFaceSourceTest {
     }
 
     @Test
+    void shardedSafetensorsAreReadThroughTheirIndex() throws Exception {
+        LoadedModel onnx = TestModels.minilm();
+        Path dir = HfDirectories.write(temp.resolve("sharded"), onnx, "F32");
+        Files.delete(dir.resolve("model.safetensors"));
+        Map<String, Tensor> embeddings = new LinkedHashMap<>();
+        Map<String, Tensor> encoder = new LinkedHashMap<>();
+        onnx.weights().all().forEach((name, t) -> (name.startsWith("embeddings.") ? embeddings : encoder).put(name, t));
+        SafetensorsWriter.write(dir.resolve("model-00001-of-00002.safetensors"), embeddings, "bert.", "F32");
+        SafetensorsWriter.write(dir.resolve("model-00002-of-00002.safetensors"), encoder, "bert.", "F32");
+        ObjectNode index = JSON.createObjectNode();
+        ObjectNode weightMap = index.putObject("weight_map");
+        embeddings.keySet().forEach(name -> weightMap.put("bert." + name, "model-00001-of-00002.safetensors"));
+        encoder.keySet().forEach(name -> weightMap.put("bert." + name, "model-00002-of-00002.safetensors"));
+        JSON.writeValue(dir.resolve("model.safetensors.index.json").toFile(), index);
+
+        LoadedModel hf = ModelLoader.load(dir.toString());
+        for (Tensor expected : onnx.weights().all().values()) {
+            assertArrayEquals(expected.data(), hf.weights().get(expected.name()).data(), expected.name());
+        }
+        assertEquals(sha256(dir.resolve("model-00001-of-00002.safetensors"), dir.resolve("model-00002-of-00002.safetensors")),
+                hf.identity().sha256());
+    }
+
+    @Test
     void bf16WeightsAreWidenedToFp32() throws Exception {
         LoadedModel onnx = TestModels.minilm();
         Path dir = HfDirectories.write(temp.resolve("bf16"), onnx, "BF16");
@@ -118,7 +148,11 @@ class HuggingFaceSourceTest {
         }
     }
 
-    private static String sha256(Path file) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    private static String sha256(Path... files) throws Exception {
+        MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        for (Path file : files) {
+            digest.update(Files.readAllBytes(file));
+        }
+        return HexFormat.of().formatHex(digest.digest());
     }
 }
