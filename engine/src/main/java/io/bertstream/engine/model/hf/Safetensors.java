@@ -14,7 +14,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -69,8 +68,7 @@ public final class Safetensors {
     private static Map<String, Tensor> readTensors(FileChannel channel, JsonNode header, long dataStart,
                                                    long dataLength, Path file) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : header.properties()) {
             String name = entry.getKey();
             if (name.equals("__metadata__")) {
                 continue;

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Map;
 
 /** Writes a loaded model out as a Hugging Face directory, the way the hub lays one out. */
@@ -58,8 +57,7 @@ public final class HfDirectories {
     public static void writeVocab(String tokenizerJson, Path vocabFile) throws IOException {
         JsonNode vocab = JSON.readTree(tokenizerJson).path("model").path("vocab");
         String[] tokens = new String[vocab.size()];
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : vocab.properties()) {
             tokens[e.getValue().intValue()] = e.getKey();
         }
         Files.createDirectories(vocabFile.toAbsolutePath().getParent());
