@@ -85,6 +85,11 @@ public final class Benchmark {
                     options.batchTokens().stream().map(budget -> new Setting("max-batch-tokens " + budget,
                             () -> new OnnxRuntimePeer(MiniLmFiles.graph(), options.threads(), budget)))
                             .toList());
+            case ONNXRUNTIME_INT8 -> sweep(id.id, "stretch: raw ONNX Runtime on the graph with every Linear dynamically "
+                    + "quantised to int8 (Int8Graph)", texts, options.batchTokens().stream().map(budget -> new Setting(
+                            "max-batch-tokens " + budget,
+                            () -> new OnnxRuntimePeer(Int8Graph.quantize(MiniLmFiles.graph()), options.threads(), budget)))
+                    .toList());
             case ENGINE_ONNXRUNTIME -> sweep(id.id, "bertstream engine via the extraction API, ONNX Runtime", texts,
                     EngineSubjects.settings(Backend.ONNXRUNTIME, options));
             case ENGINE_PYTORCH -> sweep(id.id, "bertstream engine via the extraction API, PyTorch", texts,
@@ -183,11 +188,16 @@ public final class Benchmark {
         Double d = rate(phases, "d");
         Phase pipeline = phases.stream().filter(p -> p.ok() && p.id().equals("d")).findFirst().orElse(null);
         String engine = bestEngine == null ? "c" : bestEngine.id();
-        return List.of(
+        List<Ratio> ratios = new ArrayList<>(List.of(
                 new Ratio(engine + " / a", divide(c, a), 1.5, false),
                 new Ratio(engine + " / b", divide(c, b), 0.95, false),
                 new Ratio("d / " + engine, divide(d, c), 0.9, false),
-                new Ratio("padded token share (d)", pipeline == null ? null : pipeline.paddedShare(), 0.10, true));
+                new Ratio("padded token share (d)", pipeline == null ? null : pipeline.paddedShare(), 0.10, true)));
+        phases.stream().filter(p -> p.id().equals("int8")).findFirst().ifPresent(int8 -> {
+            ratios.add(new Ratio("int8 / a (stretch)", int8.ok() ? divide(int8.sentencesPerSecond(), a) : null, 2.5, false));
+            ratios.add(new Ratio("int8 min cosine to b (stretch)", int8.minCosineToB(), 0.999, false));
+        });
+        return ratios;
     }
 
     private static Double rate(List<Phase> phases, String id) {
