@@ -243,8 +243,13 @@ public final class BertstreamConfig {
                 require(OUTPUT_TOPIC), require(DLQ_TOPIC),
                 new BatchPolicy(getInt(BATCH_MAX_RECORDS), getInt(BATCH_MAX_TOKENS),
                         Duration.ofMillis(getInt(BATCH_LINGER_MS))),
-                getInt(CACHE_MAX_ENTRIES), getInt(INPUT_MAX_BYTES), getBoolean(OUTPUT_INCLUDE_TEXT),
+                getInt(CACHE_MAX_ENTRIES), extractionSettings(), getInt(INPUT_MAX_BYTES), getBoolean(OUTPUT_INCLUDE_TEXT),
                 getInt(OUTPUT_MAX_RECORD_BYTES));
+    }
+
+    private String extractionSettings() {
+        return List.of(LENGTH_MODE, LENGTH_MAX_TOKENS, LENGTH_OVERLAP, DOCUMENT_VECTOR).stream()
+                .map(key -> key + "=" + values.get(key)).collect(java.util.stream.Collectors.joining(";"));
     }
 
     /** One line per key, secrets masked: safe to log. */

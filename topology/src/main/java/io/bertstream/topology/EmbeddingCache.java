@@ -27,10 +27,10 @@ final class EmbeddingCache {
     private final KeyValueStore<Bytes, byte[]> store;
     private final byte[] modelIdentity;
 
-    EmbeddingCache(KeyValueStore<Bytes, byte[]> store, ModelInfo model) {
+    EmbeddingCache(KeyValueStore<Bytes, byte[]> store, ModelInfo model, String extraction) {
         this.store = store;
-        // Every field of ModelInfo changes the vectors, so all of them are part of the key.
-        this.modelIdentity = model.toString().getBytes(StandardCharsets.UTF_8);
+        // Every field of ModelInfo changes the vectors, so all of them are part of the key, with the rest.
+        this.modelIdentity = (model + "|" + extraction).getBytes(StandardCharsets.UTF_8);
     }
 
     Optional<List<Embedding>> get(String text) {

@@ -75,7 +75,7 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         this.pendingStore = context.getStateStore(PENDING_STORE);
         if (settings.cacheMaxEntries() > 0) {
             KeyValueStore<Bytes, byte[]> cacheStore = context.getStateStore(CACHE_STORE);
-            cache = new EmbeddingCache(cacheStore, embedder.info());
+            cache = new EmbeddingCache(cacheStore, embedder.info(), settings.extraction());
         }
         try (var restored = pendingStore.all()) {
             restored.forEachRemaining(entry -> add(entry.key, PendingEvent.fromBytes(entry.value)));

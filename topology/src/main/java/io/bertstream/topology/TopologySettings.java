@@ -12,13 +12,15 @@ import java.util.regex.Pattern;
  * @param deadLetterTopic topic of the records that could not be embedded
  * @param batch           micro-batch limits
  * @param cacheMaxEntries embedding cache entries per task; 0 turns the cache off
+ * @param extraction      extraction settings the model identity does not show (length policy, document vector);
+ *                        part of the cache key, so a changed setting never serves stale vectors
  * @param maxInputBytes   larger input values are dead-lettered instead of embedded
  * @param includeText     echo the text (or chunk) in each output record
  * @param maxRecordBytes  largest record the producer may send (its max.request.size, less headroom); larger
  *                        outputs are dead-lettered and larger dead-letter values are cut to this size
  */
 public record TopologySettings(List<String> inputTopics, Pattern inputPattern, String outputTopic,
-                               String deadLetterTopic, BatchPolicy batch, int cacheMaxEntries, int maxInputBytes,
+                               String deadLetterTopic, BatchPolicy batch, int cacheMaxEntries, String extraction, int maxInputBytes,
                                boolean includeText, int maxRecordBytes) {
 
     public TopologySettings {

@@ -46,7 +46,7 @@ class MicroBatchTopologyTest {
     private PipelineMetrics metrics;
 
     private void start(BatchPolicy batch, int cacheEntries, int maxInputBytes) {
-        var settings = new TopologySettings(List.of(IN), null, OUT, DLQ, batch, cacheEntries, maxInputBytes, false,
+        var settings = new TopologySettings(List.of(IN), null, OUT, DLQ, batch, cacheEntries, "", maxInputBytes, false,
                 1_000_000);
         metrics = new PipelineMetrics(new SimpleMeterRegistry());
         var topology = EmbeddingTopology.build(settings, TestModel.embedder(),
