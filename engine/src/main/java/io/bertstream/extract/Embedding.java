@@ -6,7 +6,8 @@ import java.util.List;
  * One output vector.
  *
  * @param vector       the vector; for int8 / binary quantisation the codes as numbers (-128..127), ready for
- *                     Elasticsearch byte / bit vectors, with {@code quantization} telling how to dequantise
+ *                     Elasticsearch byte / bit vectors, with {@code quantization} telling how to dequantise;
+ *                     empty for token-level output (the vectors are in {@code tokens})
  * @param chunk        null unless the text was chunked
  * @param tokenCount   tokens the vector was computed from (special tokens included)
  * @param truncated    true when part of the text was not seen by the model
@@ -27,7 +28,10 @@ public record Embedding(float[] vector, ChunkInfo chunk, int tokenCount, boolean
     public record TokenVector(String token, int start, int end, float[] vector) {
     }
 
-    /** {@code value ≈ code * scale + offset}; for binary, bits packed 8 per code, MSB first. */
+    /**
+     * {@code value ≈ code * scale + offset}; for binary, bits packed 8 per code, MSB first, each bit dequantising
+     * to {@code bit * scale + offset}. See {@link Quantizer#dequantize}.
+     */
     public record Quantization(String kind, float scale, float offset) {
     }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 
 /**
  * An {@link ExtractionSpec} resolved against one model: absolute layer indexes, pooling, post-processing, all
@@ -174,15 +175,11 @@ public final class ExtractionPlan {
             List<Embedding.TokenVector> tokens = new ArrayList<>();
             if (wordVectors) {
                 for (int[] w : words(seg)) {
-                    float[] sum = new float[0];
-                    for (int t = w[0]; t < w[1]; t++) {
-                        float[] v = tokenVector(s, t);
-                        sum = sum.length == 0 ? v : add(sum, v);
-                    }
+                    float[][] pieces = IntStream.range(w[0], w[1]).mapToObj(t -> tokenVector(s, t)).toArray(float[][]::new);
+                    float[] mean = scale(weightedSum(pieces, null), 1f / pieces.length);
                     int start = seg.charStart()[w[0]];
                     int end = seg.charEnd()[w[1] - 1];
-                    tokens.add(new Embedding.TokenVector(text.text().substring(start, end), start, end,
-                            post.applyFloat(scale(sum, 1f / (w[1] - w[0])))));
+                    tokens.add(new Embedding.TokenVector(text.text().substring(start, end), start, end, post.applyFloat(mean)));
                 }
             } else {
                 for (int t = 0; t < seg.length(); t++) {
@@ -250,10 +247,6 @@ public final class ExtractionPlan {
             }
         }
         return out;
-    }
-
-    private static float[] add(float[] a, float[] b) {
-        return weightedSum(new float[][] {a, b}, null);
     }
 
     private static float[] scale(float[] v, float factor) {
