@@ -37,6 +37,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -181,16 +182,16 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("  batch fill       %5.2f mean (batches closed by: %s records, %s tokens, %s linger)%n",
                 batches.meanFill(), batches.closedByRecords(), batches.closedByTokens(), batches.closedByLinger());
 
-        var missingTexts = corpus.events().stream().map(DemoCorpus.Event::id)
-                .filter(id -> !result.embeddings().containsKey(id)).toList();
+        var textIds = corpus.events().stream().map(DemoCorpus.Event::id).toList();
+        var missingTexts = textIds.stream().filter(id -> !result.embeddings().containsKey(id)).toList();
+        var unexpected = result.embeddings().keySet().stream().filter(id -> !textIds.contains(id)).toList();
         var deadLetterKeys = result.deadLetters().stream().map(OutputReader.DeadLetterInfo::key).toList();
         var missingBad = corpus.badRecords().stream().map(DemoCorpus.BadRecord::id)
                 .filter(id -> !deadLetterKeys.contains(id)).toList();
-        boolean complete = missingTexts.isEmpty() && missingBad.isEmpty() && embedded == corpus.events().size();
+        boolean complete = missingTexts.isEmpty() && missingBad.isEmpty() && unexpected.isEmpty();
         if (!complete) {
-            out.printf("  INCOMPLETE: %d texts not embedded %s, %d bad records not dead-lettered %s, %d unexpected outputs%n",
-                    missingTexts.size(), missingTexts.stream().limit(5).toList(), missingBad.size(), missingBad,
-                    Math.max(0, embedded - (corpus.events().size() - missingTexts.size())));
+            out.printf("  INCOMPLETE: texts not embedded %s, bad records not dead-lettered %s, unexpected outputs %s%n",
+                    missingTexts, missingBad, unexpected);
         }
         return complete;
     }
@@ -244,7 +245,7 @@ public final class DemoCommand implements Callable<Integer> {
             DistributionSummary size = registry.find("bertstream.batch.size").summary();
             Timer inference = registry.find("bertstream.inference.time").timer();
             return new BatchStats(size == null ? 0 : size.count(), fill == null ? 0 : fill.mean(),
-                    inference == null ? 0 : inference.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e9,
+                    inference == null ? 0 : inference.totalTime(TimeUnit.NANOSECONDS) / 1e9,
                     size == null ? 0 : size.totalAmount(),
                     (long) metrics.batchesClosed(PipelineMetrics.CloseReason.RECORDS),
                     (long) metrics.batchesClosed(PipelineMetrics.CloseReason.TOKENS),
