@@ -13,13 +13,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The service configuration: {@code bertstream.*} keys for the processor, every other key passed straight to
@@ -95,7 +99,7 @@ public final class BertstreamConfig {
             // Kafka Streams defaults that differ from Kafka's: no event lost or embedded twice.
             Map.entry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));
 
-    private static final java.util.SortedSet<String> KNOWN_KEYS = new java.util.TreeSet<>(List.of(
+    private static final SortedSet<String> KNOWN_KEYS = new TreeSet<>(List.of(
             INPUT_TOPICS, INPUT_PATTERN, OUTPUT_TOPIC, DLQ_TOPIC));
 
     static {
@@ -151,8 +155,8 @@ public final class BertstreamConfig {
     }
 
     /** Every bertstream.* key there is. */
-    public static java.util.SortedSet<String> keys() {
-        return java.util.Collections.unmodifiableSortedSet(KNOWN_KEYS);
+    public static SortedSet<String> keys() {
+        return Collections.unmodifiableSortedSet(KNOWN_KEYS);
     }
 
     /** bertstream.batch.max-records → BERTSTREAM_BATCH_MAX_RECORDS */
@@ -249,7 +253,7 @@ public final class BertstreamConfig {
 
     private String extractionSettings() {
         return List.of(LENGTH_MODE, LENGTH_MAX_TOKENS, LENGTH_OVERLAP, DOCUMENT_VECTOR).stream()
-                .map(key -> key + "=" + values.get(key)).collect(java.util.stream.Collectors.joining(";"));
+                .map(key -> key + "=" + values.get(key)).collect(Collectors.joining(";"));
     }
 
     /** One line per key, secrets masked: safe to log. */

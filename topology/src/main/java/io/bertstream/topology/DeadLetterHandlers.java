@@ -54,11 +54,12 @@ public final class DeadLetterHandlers {
             try (var producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
                 producer.send(new ProducerRecord<>(topic, null, key, value, headers)).get();
                 return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             } catch (Exception e) {
                 log.error("cannot write a dead-letter record to {}: {}", topic, e.toString());
                 return false;
-            } finally {
-                Thread.interrupted();
             }
         }
     }

@@ -10,6 +10,7 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -58,7 +59,7 @@ public final class EmbeddingTopology {
         // In memory and changelogged: the pending store is tiny (deleted as batches close), restores fast.
         StoreBuilder<?> pending = Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(MicroBatchProcessor.PENDING_STORE), Serdes.Long(), Serdes.ByteArray())
-                .withLoggingEnabled(java.util.Map.of())
+                .withLoggingEnabled(Map.of())
                 .withCachingDisabled();
         if (settings.cacheMaxEntries() <= 0) {
             return Set.of(pending);
@@ -66,7 +67,7 @@ public final class EmbeddingTopology {
         StoreBuilder<?> cache = Stores.keyValueStoreBuilder(
                         Stores.lruMap(MicroBatchProcessor.CACHE_STORE, settings.cacheMaxEntries()), Serdes.Bytes(),
                         Serdes.ByteArray())
-                .withLoggingEnabled(java.util.Map.of("cleanup.policy", "compact"))
+                .withLoggingEnabled(Map.of("cleanup.policy", "compact"))
                 .withCachingDisabled();
         return Set.of(pending, cache);
     }

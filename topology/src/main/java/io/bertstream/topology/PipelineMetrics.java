@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -45,7 +46,7 @@ public final class PipelineMetrics {
         }
         for (CloseReason reason : CloseReason.values()) {
             batchesClosed.put(reason, Counter.builder("bertstream.batches.closed")
-                    .tag("reason", reason.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+                    .tag("reason", reason.name().toLowerCase(Locale.ROOT)).register(registry));
         }
         batchSize = DistributionSummary.builder("bertstream.batch.size").description("events per batch")
                 .register(registry);

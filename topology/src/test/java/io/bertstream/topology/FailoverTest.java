@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -27,11 +28,15 @@ class FailoverTest {
     @TempDir
     Path dir;
 
-    /** Writes n events at a steady pace on another thread, as a live source would. */
-    private static CompletableFuture<Void> produceSteadily(String topic, int n, Duration pause) {
-        return CompletableFuture.runAsync(() -> {
+    /**
+     * Writes events at a steady pace on another thread, as a live source would, until {@code max} are written or
+     * {@code stop} is set; completes with the number written.
+     */
+    private static CompletableFuture<Integer> produceSteadily(String topic, int max, Duration pause, AtomicBoolean stop) {
+        return CompletableFuture.supplyAsync(() -> {
+            int i = 0;
             try (var producer = producer(1 << 20)) {
-                for (int i = 0; i < n; i++) {
+                for (; i < max && !stop.get(); i++) {
                     String text = "event " + i + (i % 2 == 0 ? " on stream processing" : " about text embeddings and search");
                     send(producer, topic, "e" + i, json("e" + i, text).getBytes(StandardCharsets.UTF_8));
                     Thread.sleep(pause.toMillis());
@@ -39,6 +44,7 @@ class FailoverTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            return i;
         });
     }
 
@@ -64,8 +70,8 @@ class FailoverTest {
         var config = new java.util.HashMap<>(config(unique("crash"), input, output, dlq, Files.createDirectory(dir.resolve("state"))));
         config.put(BertstreamConfig.BATCH_MAX_RECORDS, "40");
         config.put(BertstreamConfig.BATCH_LINGER_MS, "1500");
-        int n = 300;
-        var producing = produceSteadily(input, n, Duration.ofMillis(80));
+        var stop = new AtomicBoolean();
+        var producing = produceSteadily(input, Integer.MAX_VALUE, Duration.ofMillis(80), stop);
 
         int killedMidBatch = 0;
         for (int run = 0; run < 3; run++) {
@@ -75,12 +81,14 @@ class FailoverTest {
                 killedMidBatch++;
             }
         }
-        producing.get();
+        stop.set(true);
+        int n = producing.get();
         List<ConsumerRecord<String, byte[]>> records;
         try (var last = ChildProcessor.start(config, dir, "final")) {
             records = readCommitted(output, Duration.ofSeconds(180), r -> allIds(n, r));
         }
         assertEquals(3, killedMidBatch, "each kill hit a processor holding an open batch");
+        assertTrue(n > 100, "input kept flowing through the kills: " + n);
         assertEachIdExactlyOnce(n, records);
     }
 
@@ -105,7 +113,7 @@ class FailoverTest {
             a.awaitHealthy(Duration.ofSeconds(60));
             b.awaitHealthy(Duration.ofSeconds(60));
             int n = 300;
-            var producing = produceSteadily(input, n, Duration.ofMillis(100));
+            var producing = produceSteadily(input, n, Duration.ofMillis(100), new AtomicBoolean());
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while ((a.metric("bertstream_records_out_total") == 0 || b.metric("bertstream_records_out_total") == 0)
                     && System.nanoTime() < deadline) {
