@@ -97,13 +97,9 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         DecodedText decoded;
         try {
             decoded = decode(record);
-        } catch (DecodeException e) {
-            deadLetter(record.key(), record.value(), source, DeadLetter.Stage.DECODE, e.getClass().getName(),
-                    e.reason() + ": " + e.getMessage());
-            return;
         } catch (RuntimeException e) {
-            deadLetter(record.key(), record.value(), source, DeadLetter.Stage.DECODE, e.getClass().getName(),
-                    e.getMessage());
+            String reason = e instanceof DecodeException d ? d.reason() + ": " + d.getMessage() : e.getMessage();
+            deadLetter(record.key(), record.value(), source, DeadLetter.Stage.DECODE, e.getClass().getName(), reason);
             return;
         }
         int tokens;
