@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -118,20 +119,22 @@ public final class EmbedCommand implements Callable<Integer> {
         int failures = 0;
         List<InputLine> batch;
         while (!(batch = lines.next(batchSize)).isEmpty()) {
-            List<InputLine> good = batch.stream().filter(l -> l.error() == null).toList();
-            List<EmbedOutcome> outcomes = extractor.embedAll(good.stream().map(InputLine::text).toList());
-            for (InputLine bad : batch.stream().filter(l -> l.error() != null).toList()) {
-                System.err.println("embed: " + bad.where() + ": " + bad.error());
-                failures++;
-            }
-            for (int i = 0; i < good.size(); i++) {
-                if (outcomes.get(i) instanceof EmbedOutcome.Rejected r) {
-                    System.err.println("embed: " + good.get(i).where() + ": " + r.reason());
-                    failures++;
-                } else {
-                    for (Embedding e : ((EmbedOutcome.Embedded) outcomes.get(i)).vectors()) {
-                        out.println(record(good.get(i).id(), info, e));
+            List<String> texts = batch.stream().filter(l -> l.error() == null).map(InputLine::text).toList();
+            Iterator<EmbedOutcome> outcomes = extractor.embedAll(texts).iterator();
+            // in input order, so records and error lines follow the file
+            for (InputLine line : batch) {
+                String error = line.error();
+                if (error == null) {
+                    EmbedOutcome outcome = outcomes.next();
+                    if (outcome instanceof EmbedOutcome.Embedded embedded) {
+                        embedded.vectors().forEach(e -> out.println(record(line.id(), info, e)));
+                    } else {
+                        error = ((EmbedOutcome.Rejected) outcome).reason();
                     }
+                }
+                if (error != null) {
+                    System.err.println("embed: " + line.where() + ": " + error);
+                    failures++;
                 }
             }
             out.flush();
