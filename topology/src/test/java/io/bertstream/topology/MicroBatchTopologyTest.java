@@ -46,8 +46,11 @@ class MicroBatchTopologyTest {
     private PipelineMetrics metrics;
 
     private void start(BatchPolicy batch, int cacheEntries, int maxInputBytes) {
-        var settings = new TopologySettings(List.of(IN), null, OUT, DLQ, batch, cacheEntries, "", maxInputBytes, false,
-                1_000_000);
+        start(new TopologySettings(List.of(IN), null, OUT, DLQ, batch, cacheEntries, "", maxInputBytes, false,
+                1_000_000));
+    }
+
+    private void start(TopologySettings settings) {
         metrics = new PipelineMetrics(new SimpleMeterRegistry());
         var topology = EmbeddingTopology.build(settings, TestModel.embedder(),
                 io.bertstream.serde.TextDecoder.json("/text", "/id"),
@@ -207,6 +210,21 @@ class MicroBatchTopologyTest {
         assertEquals(1, records.get(1).value().getSource().getOffset());
         assertEquals(1.0, metrics.registry().counter("bertstream.cache.hits").count());
         assertEquals(1.0, metrics.registry().counter("bertstream.cache.misses").count());
+    }
+
+    @Test
+    void aTopicPatternReadsEveryMatchingTopicAndRecordsWhichOneInTheLineage() {
+        start(new TopologySettings(List.of(), java.util.regex.Pattern.compile("texts\\..*"), OUT, DLQ,
+                new BatchPolicy(2, 100_000, LONG_LINGER), 0, "", 1_000_000, true, 1_000_000));
+        driver.createInputTopic("texts.en", Serdes.String().serializer(), Serdes.String().serializer())
+                .pipeInput("a", event("a", "good morning"));
+        driver.createInputTopic("texts.de", Serdes.String().serializer(), Serdes.String().serializer())
+                .pipeInput("b", event("b", "guten Morgen"));
+        var records = output.readRecordsToList();
+        assertEquals(List.of("a", "b"), records.stream().map(TestRecord::key).toList());
+        assertEquals("texts.en", records.get(0).value().getSource().getTopic());
+        assertEquals("texts.de", records.get(1).value().getSource().getTopic());
+        assertEquals("guten Morgen", records.get(1).value().getText(), "include-text echoes the text");
     }
 
     static float[] toArray(List<Float> values) {
