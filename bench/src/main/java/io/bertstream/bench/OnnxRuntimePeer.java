@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import io.bertstream.engine.EngineOptions;
 
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -19,10 +20,13 @@ import java.util.stream.IntStream;
 
 /**
  * Peer (b), the engine's own limit: ONNX Runtime's Java API on the same graph, nothing in between. Texts are
- * sorted by length and cut into batches under a padded-token budget, then mean-pooled and normalised.
+ * sorted by length and cut into batches under a padded-token budget and the engine's default row cap (past
+ * ~64 rows a CPU gains nothing, and a sparse corpus would otherwise pad a lot), then mean-pooled and normalised.
  * Not thread-safe (one caller at a time, as in the benchmark).
  */
 public final class OnnxRuntimePeer implements Subject {
+
+    private static final int MAX_BATCH_ROWS = EngineOptions.DEFAULT_MAX_BATCH_ROWS;
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
@@ -59,7 +63,8 @@ public final class OnnxRuntimePeer implements Subject {
         int start = 0;
         while (start < order.length) {
             int end = start + 1; // rows are ascending, so the newest row sets the padded length
-            while (end < order.length && (end - start + 1) * encodings[order[end]].getIds().length <= maxBatchTokens) {
+            while (end < order.length && end - start < MAX_BATCH_ROWS
+                    && (end - start + 1) * encodings[order[end]].getIds().length <= maxBatchTokens) {
                 end++;
             }
             runBatch(Arrays.copyOfRange(order, start, end), encodings, vectors);

@@ -6,6 +6,7 @@ import io.bertstream.bench.BenchReport.Phase;
 import io.bertstream.bench.BenchReport.Ratio;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +73,7 @@ public final class ReportWriter {
         md.append("\n| ratio | value | goal | met |\n|---|---|---|---|\n");
         for (Ratio r : report.ratios()) {
             md.append(f("| %s | %s | %s %s | %s |%n", r.name(), r.value() == null ? "n/a" : f("%.3f", r.value()),
-                    r.atMost() ? "<=" : ">=", f("%.2f", r.goal()), r.met() ? "yes" : "no"));
+                    r.atMost() ? "<=" : ">=", goal(r), r.met() ? "yes" : "no"));
         }
         report.notes().forEach(note -> md.append("\n- ").append(note));
         return md.append('\n').toString();
@@ -91,8 +92,13 @@ public final class ReportWriter {
     }
 
     public static String ratioLine(Ratio r) {
-        return f("ratio %-28s %8s  (goal %s %.2f: %s)", r.name(), r.value() == null ? "n/a" : f("%.3f", r.value()),
-                r.atMost() ? "<=" : ">=", r.goal(), r.value() == null ? "not measured" : r.met() ? "met" : "MISSED");
+        return f("ratio %-32s %8s  (goal %s %s: %s)", r.name(), r.value() == null ? "n/a" : f("%.3f", r.value()),
+                r.atMost() ? "<=" : ">=", goal(r), r.value() == null ? "not measured" : r.met() ? "met" : "MISSED");
+    }
+
+    /** 1.5, 0.95, 0.999: as many digits as the goal has. */
+    private static String goal(Ratio r) {
+        return BigDecimal.valueOf(r.goal()).stripTrailingZeros().toPlainString();
     }
 
     private static String runs(double[] runs) {
