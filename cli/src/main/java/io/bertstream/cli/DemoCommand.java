@@ -42,14 +42,19 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false, optionListHeading = "%nOptions:%n",
         description = {"Start an embedded Kafka broker, stream a sample corpus through the processor and show what came out.",
             "",
-            "Everything runs in this process, offline: a real single-node KRaft broker, the bertstream Kafka Streams",
-            "processor (exactly-once) with the default model, and a read_committed consumer. The corpus is 256 short",
-            "texts on 8 topics plus 5 bad records that must land in the dead-letter topic. At the end: counts,",
-            "throughput, batch fill, and a semantic search over the vectors that came out.",
-            "Exit code 0 when every text came out and every bad record was dead-lettered, 1 otherwise."})
+            "Everything runs in this process, offline: a real single-node KRaft broker, the bertstream Kafka Streams "
+                + "processor (exactly-once) with the default model, and a read_committed consumer. The corpus is 256 "
+                + "short texts on 8 topics plus 5 bad records that must land in the dead-letter topic. At the end: "
+                + "counts, throughput, batch fill, and a semantic search over the vectors that came out.",
+            "",
+            "Exit code 0 when every text came out and every bad record was dead-lettered, 1 otherwise.",
+            "",
+            "Examples:",
+            "  bertstream demo",
+            "  bertstream demo --query \"a recipe for bread\" --query \"black holes\""})
 public final class DemoCommand implements Callable<Integer> {
 
     static final String INPUT_TOPIC = "demo-texts";

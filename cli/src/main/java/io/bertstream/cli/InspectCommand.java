@@ -18,17 +18,21 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false, optionListHeading = "%nOptions:%n",
         description = {"Describe a model: format, architecture, layers, dims, max tokens, default pooling, sha256, pooler.",
-            "With --runtime, load the native runtimes (libtorch, ONNX Runtime, tokenizers) and report their versions",
-            "and devices: a quick check that an install or an image is complete (in a CUDA image, this is also what",
-            "fetches the CUDA libtorch).",
+            "",
+            "With --runtime, also load the native runtimes (libtorch, ONNX Runtime, tokenizers) and report their "
+                + "versions and devices: a quick check that an install or an image is complete. In the CUDA image "
+                + "this is also what fetches the CUDA build of libtorch.",
+            "",
             "Examples:",
             "  bertstream inspect --model minilm",
-            "  bertstream inspect --model ./my-bert/ --json       # a Hugging Face directory, an .onnx file or a TF checkpoint",
+            "  bertstream inspect --model ./my-bert --json",
+            "      (a Hugging Face directory, an .onnx file or a TensorFlow checkpoint)",
             "  bertstream inspect --runtime"})
 public final class InspectCommand implements Callable<Integer> {
 
@@ -76,7 +80,7 @@ public final class InspectCommand implements Callable<Integer> {
         long parameters = m.weights().all().values().stream().mapToLong(Tensor::elementCount).sum();
         var fields = new LinkedHashMap<String, Object>();
         fields.put("name", m.identity().name());
-        fields.put("format", m.identity().format().name().toLowerCase());
+        fields.put("format", m.identity().format().name().toLowerCase(Locale.ROOT));
         fields.put("architecture", c.modelType());
         fields.put("layers", c.numHiddenLayers());
         fields.put("hidden_states", "0.." + c.numHiddenLayers() + " (0 = embedding output)");
