@@ -42,11 +42,15 @@ import java.util.concurrent.Callable;
         description = {"Embed texts from a .txt file (one text per line), a .jsonl file ({\"id\", \"text\"}) or stdin to JSONL.",
             "Bad lines are reported on stderr with their line number and the rest is still embedded; exit code 1 then.",
             "Progress goes to stderr on a terminal only, so it is safe in pipes.",
-            "Examples:",
+            "Examples (more in docs/extraction.md):",
             "  bertstream embed texts.txt -o vectors.jsonl",
-            "  bertstream embed --layers 12 --pooling cls --model bert-base-uncased texts.txt     # CLS of layer 12",
-            "  bertstream embed --layers=-4..-1 --combine concat --pooling mean texts.txt         # concat of the last four layers",
-            "  cat docs.jsonl | bertstream embed --format jsonl --long chunk --max-tokens 128 --overlap 16 --doc-vector"})
+            "  # CLS of layer 12",
+            "  bertstream embed --model bge-small --layers 12 --pooling cls texts.txt",
+            "  # concat of the last four layers, mean-pooled",
+            "  bertstream embed --layers=-4..-1 --combine concat --pooling mean texts.txt",
+            "  # long documents in overlapping chunks, plus one document vector",
+            "  cat docs.jsonl | bertstream embed --format jsonl \\",
+            "      --long chunk --max-tokens 128 --overlap 16 --doc-vector"})
 public final class EmbedCommand implements Callable<Integer> {
 
     @Mixin
@@ -67,7 +71,7 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--word-vectors", description = "With --pooling none: one vector per word (its WordPieces averaged) instead of per WordPiece.")
     boolean wordVectors;
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "Texts per engine call (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Texts per engine call (default ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--format", defaultValue = "auto", paramLabel = "auto|txt|jsonl",

@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
             "The file records the model's sha256 and the extraction it was fitted for; it is refused for any other.",
             "Examples:",
             "  bertstream fit-pca --dims 64 --sample -o minilm-pca64.json",
-            "  bertstream fit-pca --dims 128 --layers=-2 --pooling mean corpus.txt -o pca128.json"})
+            "  bertstream fit-pca --dims 128 --layers=-2 corpus.txt -o pca128.json",
+            "  bertstream embed --layers=-2 --pca pca128.json texts.txt"})
 public final class FitPcaCommand implements Callable<Integer> {
 
     @Mixin

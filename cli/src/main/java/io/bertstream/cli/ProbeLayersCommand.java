@@ -16,12 +16,11 @@ import java.util.concurrent.Callable;
 
 @Command(name = "probe-layers", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Rank every layer x pooling on labelled data: which layer should I use?",
-            "Pairs with a similarity score are ranked by the Spearman correlation of cosine similarity with the score;",
-            "texts with a class label by the accuracy of a cosine k-NN classifier under stratified cross-validation.",
+            "Pairs with a similarity score are ranked by the Spearman correlation of cosine similarity with the score, texts with a class label by the accuracy of a cosine k-NN classifier under stratified cross-validation.",
             "All hidden states come from one pass over the model.",
             "Examples:",
             "  bertstream probe-layers --sample pairs",
-            "  bertstream probe-layers --model bge-small --labels tickets.jsonl --folds 5 --k 5"})
+            "  bertstream probe-layers --model bge-small --labels tickets.jsonl --k 3"})
 public final class ProbeLayersCommand implements Callable<Integer> {
 
     @Mixin
@@ -42,13 +41,13 @@ public final class ProbeLayersCommand implements Callable<Integer> {
         String sample;
     }
 
-    @Option(names = "--folds", defaultValue = "5", description = "Cross-validation folds for labels (default ${DEFAULT-VALUE}).")
+    @Option(names = "--folds", defaultValue = "5", paramLabel = "N", description = "Cross-validation folds for labels (default ${DEFAULT-VALUE}).")
     int folds;
 
-    @Option(names = "--k", defaultValue = "5", description = "Neighbours for k-NN (default ${DEFAULT-VALUE}).")
+    @Option(names = "--k", defaultValue = "5", paramLabel = "K", description = "Neighbours for k-NN (default ${DEFAULT-VALUE}).")
     int k;
 
-    @Option(names = "--top", defaultValue = "0", description = "Print only the best N rows (default: all).")
+    @Option(names = "--top", defaultValue = "0", paramLabel = "N", description = "Print only the best N rows (default: all).")
     int top;
 
     @Override
