@@ -72,7 +72,7 @@ public final class EmbeddingEngine implements AutoCloseable {
             backend = !gpu && model.onnxModel().isPresent() ? Backend.ONNXRUNTIME : Backend.PYTORCH;
         }
         if (backend == Backend.PYTORCH) {
-            return PyTorchEncoder.load(model, options.device(), options.precision());
+            return PyTorchEncoder.load(model, options.device(), options.precision(), options.threads());
         }
         if (options.device() == Device.GPU || options.precision() != Precision.FP32) {
             throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 on the CPU only; use the "
@@ -148,11 +148,21 @@ public final class EmbeddingEngine implements AutoCloseable {
     private record Pending(int text, int index, Segment segment) {
     }
 
-    /** End (exclusive) of the batch starting at {@code from}: rows x longest row within the token budget. */
+    /**
+     * End (exclusive) of the batch starting at {@code from}: rows x longest row within the token budget and the
+     * row cap, and padding never more than the real tokens (a long straggler waits for its own pass).
+     */
     private int batchEnd(List<Pending> sorted, int from) {
+        long realTokens = sorted.get(from).segment.length();
         int end = from + 1;
-        while (end < sorted.size() && end - from < options.maxBatchRows()
-                && (long) (end - from + 1) * sorted.get(end).segment.length() <= options.maxBatchTokens()) {
+        while (end < sorted.size() && end - from < options.maxBatchRows()) {
+            int longest = sorted.get(end).segment.length();
+            long padded = (long) (end - from + 1) * longest;
+            long real = realTokens + longest;
+            if (padded > options.maxBatchTokens() || padded > 2 * real) {
+                break;
+            }
+            realTokens = real;
             end++;
         }
         return end;

@@ -38,6 +38,10 @@ public record EngineOptions(Backend backend, Device device, Precision precision,
         return new EngineOptions(newBackend, device, precision, maxBatchTokens, threads, maxBatchRows);
     }
 
+    public EngineOptions withThreads(int newThreads) {
+        return new EngineOptions(backend, device, precision, maxBatchTokens, newThreads, maxBatchRows);
+    }
+
     public EngineOptions withBatching(int newMaxBatchTokens, int newMaxBatchRows) {
         return new EngineOptions(backend, device, precision, newMaxBatchTokens, threads, newMaxBatchRows);
     }

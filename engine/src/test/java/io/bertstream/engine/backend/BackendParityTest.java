@@ -7,7 +7,6 @@ import ai.onnxruntime.OrtSession;
 import io.bertstream.engine.EmbeddingEngine;
 import io.bertstream.engine.EncodedSegment;
 import io.bertstream.engine.EncodedText;
-import io.bertstream.engine.EngineOptions;
 import io.bertstream.engine.model.BuiltinModels;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.ModelLoader;
@@ -67,7 +66,7 @@ class BackendParityTest {
     }
 
     private static List<EncodedText> encode(LoadedModel model, Backend backend, int[] layers) {
-        try (EmbeddingEngine engine = EmbeddingEngine.open(model, EngineOptions.defaults().withBackend(backend))) {
+        try (EmbeddingEngine engine = EmbeddingEngine.open(model, TestEngines.on(backend))) {
             List<EncodedText> encoded = engine.encodeAll(SampleTexts.VARIED, layers, LengthPolicy.truncateHead());
             encoded.forEach(e -> assertTrue(e.ok(), () -> e.error().getMessage()));
             return encoded;
