@@ -20,6 +20,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -107,6 +110,37 @@ class EmbeddingEngineTest {
                 assertEquals(layers[i], batched.layers()[i]);
                 assertClose(alone.hidden()[i], batched.hidden()[i], backend + " text " + t + " layer " + layers[i]);
             }
+        }
+    }
+
+    /** Stream threads share one engine: concurrent callers must each get exactly their own texts' states. */
+    @ParameterizedTest
+    @EnumSource(value = Backend.class, names = {"ONNXRUNTIME", "PYTORCH"})
+    void concurrentCallersGetTheirOwnResults(Backend backend) throws Exception {
+        EmbeddingEngine engine = engines.get(backend);
+        List<List<String>> work = List.of(SampleTexts.VARIED.subList(0, 4), SampleTexts.VARIED.subList(4, 8),
+                SampleTexts.VARIED.subList(2, 6));
+        List<List<EncodedText>> sequential = work.stream()
+                .map(texts -> engine.encodeAll(texts, last(), LengthPolicy.truncateHead())).toList();
+        ExecutorService pool = Executors.newFixedThreadPool(work.size());
+        try {
+            List<Future<List<EncodedText>>> running = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (List<String> texts : work) {
+                    running.add(pool.submit(() -> engine.encodeAll(texts, last(), LengthPolicy.truncateHead())));
+                }
+            }
+            for (int i = 0; i < running.size(); i++) {
+                List<EncodedText> expected = sequential.get(i % work.size());
+                List<EncodedText> actual = running.get(i).get();
+                for (int t = 0; t < expected.size(); t++) {
+                    assertEquals(expected.get(t).text(), actual.get(t).text());
+                    assertClose(expected.get(t).segments().get(0).hidden()[0],
+                            actual.get(t).segments().get(0).hidden()[0], backend + " call " + i + " text " + t);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
