@@ -1,5 +1,7 @@
 package io.bertstream.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import java.util.List;
 
 /**
@@ -62,6 +64,21 @@ public record BenchReport(Machine machine, Corpus corpus, double matmulPeakGflop
         public boolean ok() {
             return error == null;
         }
+
+        public Phase withFlops(double newGflops, double newPeakShare) {
+            return new Phase(id, subject, settings, loadSeconds, warmupSeconds, sentencesPerSecond, runs, paddedShare,
+                    newGflops, newPeakShare, residentMib, minCosineToB, sweep, latency, error);
+        }
+
+        public Phase withFidelity(Double newMinCosineToB) {
+            return new Phase(id, subject, settings, loadSeconds, warmupSeconds, sentencesPerSecond, runs, paddedShare,
+                    gflops, peakShare, residentMib, newMinCosineToB, sweep, latency, error);
+        }
+
+        public Phase withSweep(List<SweepPoint> newSweep) {
+            return new Phase(id, subject, settings, loadSeconds, warmupSeconds, sentencesPerSecond, runs, paddedShare,
+                    gflops, peakShare, residentMib, minCosineToB, newSweep, latency, error);
+        }
     }
 
     public record SweepPoint(String settings, double sentencesPerSecond, double[] runs, Double paddedShare) {
@@ -75,6 +92,7 @@ public record BenchReport(Machine machine, Corpus corpus, double matmulPeakGflop
     /** {@code numerator / denominator} against a goal; null value when either side did not run. */
     public record Ratio(String name, Double value, double goal, boolean atMost) {
 
+        @JsonProperty("met")
         public boolean met() {
             return value != null && (atMost ? value <= goal : value >= goal);
         }

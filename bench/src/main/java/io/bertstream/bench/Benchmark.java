@@ -82,14 +82,9 @@ public final class Benchmark {
             case LANGCHAIN -> sweep(id.id, "langchain4j AllMiniLmL6V2EmbeddingModel.embedAll", texts,
                     List.of(new Setting("default executor, one text per ONNX call", LangchainPeer::new)));
             case ONNXRUNTIME -> sweep(id.id, "raw ONNX Runtime, length-sorted batches, mean pooling + L2", texts,
-                    options.batchTokens().stream().map(budget -> new Setting("max-batch-tokens " + budget,
-                            () -> new OnnxRuntimePeer(MiniLmFiles.graph(), options.threads(), budget)))
-                            .toList());
+                    onnxRuntimeSettings(MiniLmFiles::graph));
             case ONNXRUNTIME_INT8 -> sweep(id.id, "stretch: raw ONNX Runtime on the graph with every Linear dynamically "
-                    + "quantised to int8 (Int8Graph)", texts, options.batchTokens().stream().map(budget -> new Setting(
-                            "max-batch-tokens " + budget,
-                            () -> new OnnxRuntimePeer(Int8Graph.quantize(MiniLmFiles.graph()), options.threads(), budget)))
-                    .toList());
+                    + "quantised to int8 (Int8Graph)", texts, onnxRuntimeSettings(() -> Int8Graph.quantize(MiniLmFiles.graph())));
             case ENGINE_ONNXRUNTIME -> sweep(id.id, "bertstream engine via the extraction API, ONNX Runtime", texts,
                     EngineSubjects.settings(Backend.ONNXRUNTIME, options));
             case ENGINE_PYTORCH -> sweep(id.id, "bertstream engine via the extraction API, PyTorch", texts,
@@ -108,39 +103,48 @@ public final class Benchmark {
     public record Setting(String label, Supplier<Subject> opener) {
     }
 
+    /** One raw ONNX Runtime setting per swept token budget. */
+    private List<Setting> onnxRuntimeSettings(Supplier<byte[]> graph) {
+        return options.batchTokens().stream().map(budget -> new Setting("max-batch-tokens " + budget,
+                () -> new OnnxRuntimePeer(graph.get(), options.threads(), budget))).toList();
+    }
+
+    /** A phase measured at one setting, with the vectors of its warm-up pass. */
+    private record Measured(Phase phase, List<float[]> vectors) {
+    }
+
     /** Opens, warms up and times each setting in turn; the phase reports the fastest. */
     private Phase sweep(String id, String subject, List<String> texts, List<Setting> settings) {
         try {
             List<SweepPoint> points = new ArrayList<>();
-            Phase best = null;
+            Measured best = null;
             for (Setting setting : settings) {
-                Phase phase = measure(id, subject, setting, texts);
+                Measured measured = measure(id, subject, setting, texts);
+                Phase phase = measured.phase();
                 log.printf(Locale.ROOT, "  %s %s: %.1f sentences/s%n", id, setting.label(), phase.sentencesPerSecond());
                 points.add(new SweepPoint(setting.label(), phase.sentencesPerSecond(), phase.runs(), phase.paddedShare()));
-                if (best == null || phase.sentencesPerSecond() > best.sentencesPerSecond()) {
-                    best = phase;
+                if (best == null || phase.sentencesPerSecond() > best.phase().sentencesPerSecond()) {
+                    best = measured;
                 }
             }
-            return new Phase(best.id(), best.subject(), best.settings(), best.loadSeconds(), best.warmupSeconds(),
-                    best.sentencesPerSecond(), best.runs(), best.paddedShare(), 0, 0, best.residentMib(),
-                    best.minCosineToB(), points, null, null);
+            vectorsByPhase.put(id, best.vectors());
+            return best.phase().withSweep(points);
         } catch (RuntimeException | LinkageError e) {
             return Phase.failed(id, subject, e);
         }
     }
 
-    private Phase measure(String id, String subject, Setting setting, List<String> texts) {
+    private Measured measure(String id, String subject, Setting setting, List<String> texts) {
         long start = System.nanoTime();
         try (Subject embedder = setting.opener().get()) {
             double load = Throughput.seconds(System.nanoTime() - start);
             List<float[]> vectors = new ArrayList<>();
             double warmup = Throughput.secondsOf(() -> vectors.addAll(checked(embedder.embedAll(texts), texts.size())));
-            vectorsByPhase.put(id, vectors);
             embedder.resetCounters();
             Throughput.Timing timing = Throughput.measure(texts.size(), options.runs(),
                     () -> checked(embedder.embedAll(texts), texts.size()));
-            return new Phase(id, subject, setting.label(), load, warmup, timing.median(), timing.runs(),
-                    embedder.paddedShare(), 0, 0, ProcessStats.residentMib(), null, List.of(), null, null);
+            return new Measured(new Phase(id, subject, setting.label(), load, warmup, timing.median(), timing.runs(),
+                    embedder.paddedShare(), 0, 0, ProcessStats.residentMib(), null, List.of(), null, null), vectors);
         }
     }
 
@@ -158,16 +162,12 @@ public final class Benchmark {
         if (reference == null || own == null || !p.ok()) {
             return p;
         }
-        return new Phase(p.id(), p.subject(), p.settings(), p.loadSeconds(), p.warmupSeconds(), p.sentencesPerSecond(),
-                p.runs(), p.paddedShare(), p.gflops(), p.peakShare(), p.residentMib(), Vectors.minCosine(reference, own),
-                p.sweep(), p.latency(), p.error());
+        return p.withFidelity(Vectors.minCosine(reference, own));
     }
 
     private static Phase withFlops(Phase p, double gflopPerText, double peak) {
         double gflops = p.sentencesPerSecond() * gflopPerText;
-        return new Phase(p.id(), p.subject(), p.settings(), p.loadSeconds(), p.warmupSeconds(), p.sentencesPerSecond(),
-                p.runs(), p.paddedShare(), gflops, gflops / peak, p.residentMib(), p.minCosineToB(), p.sweep(),
-                p.latency(), p.error());
+        return p.withFlops(gflops, gflops / peak);
     }
 
     private BenchReport.Corpus describe(int[] tokens, FlopModel flops) {
