@@ -23,11 +23,13 @@ final class ChildProcessor implements AutoCloseable {
 
     private final Process process;
     private final int metricsPort;
+    private final Path log;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private ChildProcessor(Process process, int metricsPort) {
+    private ChildProcessor(Process process, int metricsPort, Path log) {
         this.process = process;
         this.metricsPort = metricsPort;
+        this.log = log;
     }
 
     /** Starts a child with this config and waits until its app has started (model warm, Streams starting). */
@@ -41,7 +43,8 @@ final class ChildProcessor implements AutoCloseable {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var process = new ProcessBuilder(List.of(java, "-Xmx768m", "-XX:+UseSerialGC",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, ProcessorChildMain.class.getName(),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dorg.slf4j.simpleLogger.log." + MicroBatchProcessor.class.getName() + "=info", "-cp", classpath, ProcessorChildMain.class.getName(),
                 file.toString()))
                 .redirectError(workDir.resolve(name + ".log").toFile())
                 .start();
@@ -49,7 +52,8 @@ final class ChildProcessor implements AutoCloseable {
         String line;
         while ((line = stdout.readLine()) != null) {
             if (line.startsWith("metrics-port=")) {
-                return new ChildProcessor(process, Integer.parseInt(line.substring("metrics-port=".length())));
+                return new ChildProcessor(process, Integer.parseInt(line.substring("metrics-port=".length())),
+                        workDir.resolve(name + ".log"));
             }
         }
         int exit = waitFor(process);
@@ -100,15 +104,28 @@ final class ChildProcessor implements AutoCloseable {
         }
     }
 
-    /** Waits until the child holds events in an open batch, then SIGKILLs it; true if it did hold some. */
-    boolean killMidBatch(Duration patience) throws InterruptedException {
+    /**
+     * Waits until the child has held events in an open batch for {@code hold}, then SIGKILLs it; true if it was
+     * still holding some at the last look before the kill.
+     */
+    boolean killMidBatch(Duration patience, Duration hold) throws InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
         boolean midBatch = false;
-        while (System.nanoTime() < deadline && !(midBatch = metric("bertstream_batch_pending") > 0)) {
-            Thread.sleep(20);
+        while (System.nanoTime() < deadline && !midBatch) {
+            if (metric("bertstream_batch_pending") > 0) {
+                Thread.sleep(hold.toMillis());
+                midBatch = metric("bertstream_batch_pending") > 0;
+            } else {
+                Thread.sleep(20);
+            }
         }
         kill();
         return midBatch;
+    }
+
+    /** The child's log (stderr) so far. */
+    String log() throws IOException {
+        return Files.readString(log);
     }
 
     void kill() throws InterruptedException {

@@ -56,6 +56,11 @@ class FailoverTest {
         assertEquals(n, records.size(), "nothing else, nothing twice");
     }
 
+    /** How many tasks of this child found pending events in their changelogged store at start. */
+    private static int restoredIn(ChildProcessor child) throws java.io.IOException {
+        return (int) child.log().lines().filter(line -> line.contains("pending events restored from the changelog")).count();
+    }
+
     private static boolean allIds(int n, List<ConsumerRecord<String, byte[]>> records) {
         return records.stream().map(ConsumerRecord::key).distinct().count() >= n;
     }
@@ -74,20 +79,25 @@ class FailoverTest {
         var producing = produceSteadily(input, Integer.MAX_VALUE, Duration.ofMillis(80), stop);
 
         int killedMidBatch = 0;
+        int restoredBatches = 0;
         for (int run = 0; run < 3; run++) {
             var child = ChildProcessor.start(config, dir, "run-" + run);
             Thread.sleep(1500);
-            if (child.killMidBatch(Duration.ofSeconds(60))) {
+            // Holding the batch a little before the kill lets a commit (every 100 ms) take it into the changelog.
+            if (child.killMidBatch(Duration.ofSeconds(60), Duration.ofMillis(400))) {
                 killedMidBatch++;
             }
+            restoredBatches += restoredIn(child);
         }
         stop.set(true);
         int n = producing.get();
         List<ConsumerRecord<String, byte[]>> records;
         try (var last = ChildProcessor.start(config, dir, "final")) {
             records = readCommitted(output, Duration.ofSeconds(180), r -> allIds(n, r));
+            restoredBatches += restoredIn(last);
         }
         assertEquals(3, killedMidBatch, "each kill hit a processor holding an open batch");
+        assertTrue(restoredBatches > 0, "committed open batches came back from the changelog after a kill");
         assertTrue(n > 100, "input kept flowing through the kills: " + n);
         assertEachIdExactlyOnce(n, records);
     }
@@ -121,7 +131,7 @@ class FailoverTest {
             }
             assertTrue(a.metric("bertstream_records_out_total") > 0 && b.metric("bertstream_records_out_total") > 0,
                     "both instances share the partitions");
-            a.killMidBatch(Duration.ofSeconds(10));
+            a.killMidBatch(Duration.ofSeconds(10), Duration.ZERO);
             double bBefore = b.metric("bertstream_records_out_total");
             producing.get();
             var records = readCommitted(output, Duration.ofSeconds(180), r -> allIds(n, r));
