@@ -6,6 +6,7 @@ import io.bertstream.extract.Embedding;
 import io.bertstream.extract.ExtractionSpec;
 import io.bertstream.extract.Extractor;
 import io.bertstream.extract.PcaProjection;
+import io.bertstream.extract.Pooling;
 import io.bertstream.extract.ProbeData;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -59,6 +60,9 @@ public final class FitPcaCommand implements Callable<Integer> {
         ExtractionSpec spec = extraction.spec();
         try (EmbeddingEngine engine = model.open()) {
             Extractor extractor = new Extractor(engine, spec);
+            if (extractor.info().pooling().equals(Pooling.NONE.label())) {
+                throw new IllegalArgumentException("fit-pca fits pooled vectors: use a pooling other than none");
+            }
             List<String> texts = new ArrayList<>(source.sample ? sampleTexts() : List.of());
             int bad = source.sample ? 0 : readTexts(texts);
             List<float[]> vectors = new ArrayList<>();
