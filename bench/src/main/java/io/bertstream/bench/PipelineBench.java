@@ -71,15 +71,26 @@ final class PipelineBench implements AutoCloseable {
         vectorsByText = new float[texts][];
         stateDir = Files.createTempDirectory("bertstream-bench-state");
         kafka = EmbeddedKafka.start();
-        kafka.createTopics(1, INPUT, OUTPUT, DEAD_LETTERS);
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5),
-                new ByteArraySerializer(), new ByteArraySerializer());
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "bench-reader", ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(OUTPUT));
+        KafkaProducer<byte[], byte[]> newProducer = null;
+        try {
+            kafka.createTopics(1, INPUT, OUTPUT, DEAD_LETTERS);
+            newProducer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5),
+                    new ByteArraySerializer(), new ByteArraySerializer());
+            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                    ConsumerConfig.GROUP_ID_CONFIG, "bench-reader", ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000),
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(List.of(OUTPUT));
+            producer = newProducer;
+        } catch (RuntimeException e) {
+            if (newProducer != null) {
+                newProducer.close();
+            }
+            kafka.close();
+            deleteQuietly(stateDir);
+            throw e;
+        }
     }
 
     /** The phase, and the vector the pipeline produced for each corpus text (null where none came back). */
