@@ -57,6 +57,7 @@ public final class ReplayCommand implements Callable<Integer> {
     public Integer call() {
         BertstreamConfig settings;
         Instant from;
+        SharedModel model;
         try {
             from = start.from == null ? null : parseTime(start.from);
             var base = BertstreamConfig.load(config, System.getenv());
@@ -69,11 +70,15 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             settings = base.with(overrides);
             settings.topologySettings();
-        } catch (RuntimeException e) {
+            model = SharedModel.open(settings);
+        } catch (IllegalArgumentException e) {
             System.err.println("replay: " + e.getMessage());
             return 2;
+        } catch (RuntimeException e) {
+            System.err.println("replay: " + e.getMessage());
+            return 3;
         }
-        try (var model = SharedModel.open(settings);
+        try (model;
              var replay = Replay.prepare(settings, from);
              var app = new BertstreamApp(settings, model)) {
             System.out.printf("replay %s: %d records from %s%n", replay.applicationId(), replay.recordsToReplay(),

@@ -23,16 +23,21 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         BertstreamConfig settings;
+        SharedModel model;
         try {
             settings = BertstreamConfig.load(config, System.getenv());
             settings.topologySettings();
             settings.require(StreamsConfig.APPLICATION_ID_CONFIG);
             settings.require(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
-        } catch (RuntimeException e) {
+            model = SharedModel.open(settings);
+        } catch (IllegalArgumentException e) {
             System.err.println("run: " + e.getMessage());
             return 2;
+        } catch (RuntimeException e) {
+            System.err.println("run: " + e.getMessage());
+            return 3;
         }
-        try (var model = SharedModel.open(settings); var app = new BertstreamApp(settings, model)) {
+        try (model; var app = new BertstreamApp(settings, model)) {
             app.start();
             printEndpoints(settings, app, "embedding");
             app.awaitStop();

@@ -151,5 +151,8 @@ class RunAndReplayCommandTest {
         Files.writeString(config, "bertstream.batch.max-records=lots\n");
         assertEquals(2, Bertstream.execute("run", "--config", config.toString()));
         assertEquals(2, Bertstream.execute("replay", "--config", config.toString(), "--from", "yesterday"));
+        Files.writeString(config, "application.id=a\nbootstrap.servers=localhost:1\nbertstream.input.topics=t\n"
+                + "bertstream.output.topic=o\nbertstream.dlq.topic=d\nbertstream.backend=tensorflow\n");
+        assertEquals(2, Bertstream.execute("run", "--config", config.toString()), "an unknown backend is a usage error");
     }
 }

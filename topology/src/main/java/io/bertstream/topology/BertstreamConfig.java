@@ -191,6 +191,17 @@ public final class BertstreamConfig {
         return value == null || value.isBlank() ? null : value;
     }
 
+    /** An enum value, written in any case with '-' for '_' (onnxruntime, head-tail). */
+    public <E extends Enum<E>> E getEnum(String key, Class<E> type) {
+        String value = require(key);
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + " must be one of " + Arrays.stream(type.getEnumConstants())
+                    .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList() + ", not '" + value + "'");
+        }
+    }
+
     public boolean getBoolean(String key) {
         return Boolean.parseBoolean(require(key));
     }

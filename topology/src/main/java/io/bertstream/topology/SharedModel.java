@@ -16,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Locale;
 
 import static io.bertstream.topology.BertstreamConfig.*;
 
@@ -36,11 +35,14 @@ public final class SharedModel implements AutoCloseable {
         this.embedder = embedder;
     }
 
-    /** Loads the model and extraction named by the config's bertstream.model / layers / pooling / ... keys. */
+    /**
+     * Loads the model and extraction named by the config's bertstream.model / layers / pooling / ... keys.
+     *
+     * @throws IllegalArgumentException when a setting is invalid or does not fit the model (the message says what is valid)
+     */
     public static SharedModel open(BertstreamConfig config) {
-        var options = new EngineOptions(Backend.valueOf(config.require(BACKEND).toUpperCase(Locale.ROOT)),
-                Device.valueOf(config.require(DEVICE).toUpperCase(Locale.ROOT)), Precision.FP32,
-                config.getInt(BATCH_MAX_TOKENS), config.getInt(THREADS));
+        var options = new EngineOptions(config.getEnum(BACKEND, Backend.class), config.getEnum(DEVICE, Device.class),
+                Precision.FP32, config.getInt(BATCH_MAX_TOKENS), config.getInt(THREADS));
         EmbeddingEngine engine = EmbeddingEngine.open(config.require(MODEL), options);
         try {
             return new SharedModel(engine, new Extractor(engine, extractionSpec(config)));
@@ -54,8 +56,7 @@ public final class SharedModel implements AutoCloseable {
         var spec = ExtractionSpec.modelDefaults()
                 .withTruncateDims(config.getInt(TRUNCATE_DIMS))
                 .withDocumentVector(config.getBoolean(DOCUMENT_VECTOR))
-                .withLength(new LengthPolicy(
-                        LengthPolicy.Mode.valueOf(config.require(LENGTH_MODE).toUpperCase(Locale.ROOT).replace('-', '_')),
+                .withLength(new LengthPolicy(config.getEnum(LENGTH_MODE, LengthPolicy.Mode.class),
                         config.getInt(LENGTH_MAX_TOKENS), config.getInt(LENGTH_OVERLAP)));
         if (config.optional(LAYERS) != null) {
             spec = spec.withLayers(LayerSpec.parse(config.optional(LAYERS), config.optional(LAYERS_COMBINE)));
