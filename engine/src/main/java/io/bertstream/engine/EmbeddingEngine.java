@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The engine's batch API: texts in, tokens and hidden states out, in input order. Tokenizes with the model's
@@ -48,9 +49,14 @@ public final class EmbeddingEngine implements AutoCloseable {
     }
 
     public static EmbeddingEngine open(LoadedModel model, EngineOptions options) {
+        return open(model, options, () -> openEncoder(model, options));
+    }
+
+    /** With an encoder of the caller's (a custom backend, or an instrumented one in tests); closed with the engine. */
+    public static EmbeddingEngine open(LoadedModel model, EngineOptions options, Supplier<Encoder> encoderFactory) {
         TextSegmenter segmenter = TextSegmenter.forModel(model);
         try {
-            Encoder encoder = openEncoder(model, options);
+            Encoder encoder = encoderFactory.get();
             LOG.info("model {} ({} layers, hidden {}) runs on {}", model.identity().name(),
                     model.config().numHiddenLayers(), model.config().hiddenSize(), encoder.name());
             return new EmbeddingEngine(model, options, segmenter, encoder);
@@ -150,7 +156,8 @@ public final class EmbeddingEngine implements AutoCloseable {
 
     /**
      * End (exclusive) of the batch starting at {@code from}: rows x longest row within the token budget and the
-     * row cap, and padding never more than the real tokens (a long straggler waits for its own pass).
+     * row cap, and padding never more than the real tokens (a long straggler waits for its own pass). A row
+     * longer than the whole budget runs alone.
      */
     private int batchEnd(List<Pending> sorted, int from) {
         long realTokens = sorted.get(from).segment.length();

@@ -3,9 +3,13 @@ package io.bertstream.engine;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import io.bertstream.engine.backend.Backend;
 import io.bertstream.engine.backend.Device;
+import io.bertstream.engine.backend.Encoder;
+import io.bertstream.engine.backend.HiddenStates;
 import io.bertstream.engine.backend.Precision;
 import io.bertstream.engine.backend.SampleTexts;
 import io.bertstream.engine.backend.TestEngines;
+import io.bertstream.engine.backend.TokenBatch;
+import io.bertstream.engine.backend.onnx.OnnxRuntimeEncoder;
 import io.bertstream.engine.model.BuiltinModels;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.ModelLoader;
@@ -17,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -150,12 +155,67 @@ class EmbeddingEngineTest {
         List<String> texts = SampleTexts.VARIED;
         try (EmbeddingEngine small = EmbeddingEngine.open(minilm, tight)) {
             List<EncodedText> a = small.encodeAll(texts, last(), LengthPolicy.truncateHead());
-            List<EncodedText> b = engines.get(Backend.ONNXRUNTIME).encodeAll(texts, last(), LengthPolicy.truncateHead());
+            List<EncodedText> b = engines.get(Backend.ONNXRUNTIME)
+                    .encodeAll(texts, last(), LengthPolicy.truncateHead());
             for (int t = 0; t < texts.size(); t++) {
                 assertClose(b.get(t).segments().get(0).hidden()[0], a.get(t).segments().get(0).hidden()[0],
                         "text " + t);
             }
         }
+    }
+
+    /** Watches the forward passes the engine makes over a real encoder. */
+    @Test
+    void batchesAreSortedAndKeepToTheTokenBudgetRowCapAndPaddingLimit() {
+        List<TokenBatch> passes = new ArrayList<>();
+        EngineOptions options = TestEngines.on(Backend.ONNXRUNTIME).withBatching(1024, 4);
+        List<String> texts = new ArrayList<>(SampleTexts.VARIED);
+        for (int i = 1; i <= 12; i++) {
+            texts.add("word ".repeat(i * 7));
+        }
+        try (EmbeddingEngine engine = EmbeddingEngine.open(minilm, options,
+                () -> recording(OnnxRuntimeEncoder.load(minilm, 1), passes))) {
+            List<EncodedText> out = engine.encodeAll(texts, last(), LengthPolicy.truncateHead());
+            int realTokens = out.stream().mapToInt(e -> e.segments().get(0).segment().length()).sum();
+            int seen = 0;
+            int previousLongest = 0;
+            for (TokenBatch pass : passes) {
+                int real = (int) Arrays.stream(pass.attentionMask()).sum();
+                seen += real;
+                assertTrue(pass.size() <= 4, "row cap");
+                assertTrue(pass.size() == 1 || pass.size() * pass.seqLen() <= 1024, "token budget");
+                assertTrue(pass.size() * pass.seqLen() - real <= real, "padding at most the real tokens");
+                assertTrue(pass.seqLen() >= previousLongest, "passes go from short rows to long");
+                previousLongest = pass.seqLen();
+            }
+            assertEquals(realTokens, seen, "every real token went through exactly one pass");
+            assertTrue(passes.size() >= texts.size() / 4);
+        }
+    }
+
+    private static Encoder recording(Encoder real, List<TokenBatch> passes) {
+        return new Encoder() {
+            @Override
+            public String name() {
+                return real.name();
+            }
+
+            @Override
+            public int numLayers() {
+                return real.numLayers();
+            }
+
+            @Override
+            public HiddenStates forward(TokenBatch batch, int[] layers) {
+                passes.add(batch);
+                return real.forward(batch, layers);
+            }
+
+            @Override
+            public void close() {
+                real.close();
+            }
+        };
     }
 
     @Test
