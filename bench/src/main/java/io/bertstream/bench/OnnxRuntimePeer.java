@@ -20,8 +20,9 @@ import java.util.stream.IntStream;
 
 /**
  * Peer (b), the engine's own limit: ONNX Runtime's Java API on the same graph, nothing in between. Texts are
- * sorted by length and cut into batches under a padded-token budget and the engine's default row cap (past
- * ~64 rows a CPU gains nothing, and a sparse corpus would otherwise pad a lot), then mean-pooled and normalised.
+ * sorted by length and cut into batches by the engine's rules (a padded-token budget, its default row cap of 64,
+ * and no batch padding more than its real tokens), so (c)/(b) compares the same batching; then mean-pooled and
+ * normalised.
  * Not thread-safe (one caller at a time, as in the benchmark).
  */
 public final class OnnxRuntimePeer implements Subject {
@@ -62,15 +63,30 @@ public final class OnnxRuntimePeer implements Subject {
         float[][] vectors = new float[texts.size()][];
         int start = 0;
         while (start < order.length) {
-            int end = start + 1; // rows are ascending, so the newest row sets the padded length
-            while (end < order.length && end - start < MAX_BATCH_ROWS
-                    && (end - start + 1) * encodings[order[end]].getIds().length <= maxBatchTokens) {
-                end++;
-            }
+            int end = batchEnd(order, encodings, start);
             runBatch(Arrays.copyOfRange(order, start, end), encodings, vectors);
             start = end;
         }
         return Arrays.asList(vectors);
+    }
+
+    /**
+     * End (exclusive) of the batch from {@code start} of the length-sorted rows, by the engine's rules: rows x
+     * longest within the budget, at most the row cap, and never more padding than real tokens.
+     */
+    private int batchEnd(Integer[] order, Encoding[] encodings, int start) {
+        long real = encodings[order[start]].getIds().length;
+        int end = start + 1; // rows are ascending, so the newest row sets the padded length
+        while (end < order.length && end - start < MAX_BATCH_ROWS) {
+            int longest = encodings[order[end]].getIds().length;
+            long padded = (long) (end - start + 1) * longest;
+            if (padded > maxBatchTokens || padded > 2 * (real + longest)) {
+                break;
+            }
+            real += longest;
+            end++;
+        }
+        return end;
     }
 
     private void runBatch(Integer[] rows, Encoding[] encodings, float[][] vectors) {
