@@ -1,5 +1,6 @@
 package io.bertstream.engine;
 
+import ai.djl.engine.Engine;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import io.bertstream.engine.backend.Backend;
 import io.bertstream.engine.backend.Device;
@@ -265,6 +266,14 @@ class EmbeddingEngineTest {
         IllegalArgumentException fp16 = assertThrows(IllegalArgumentException.class, () -> EmbeddingEngine.open(minilm,
                 new EngineOptions(Backend.PYTORCH, Device.CPU, Precision.FP16, 8192, 1)));
         assertTrue(fp16.getMessage().contains("FP16 on the CPU is refused"), fp16.getMessage());
+        IllegalArgumentException onnxGpu = assertThrows(IllegalArgumentException.class, () -> EmbeddingEngine.open(
+                minilm, new EngineOptions(Backend.ONNXRUNTIME, Device.GPU, Precision.FP32, 8192, 1)));
+        assertTrue(onnxGpu.getMessage().contains("fp32 on the CPU only"), onnxGpu.getMessage());
+        if (Engine.getEngine("PyTorch").getGpuCount() == 0) {
+            IllegalArgumentException noGpu = assertThrows(IllegalArgumentException.class, () -> EmbeddingEngine.open(
+                    minilm, new EngineOptions(Backend.PYTORCH, Device.GPU, Precision.BF16, 8192, 1)));
+            assertTrue(noGpu.getMessage().contains("sees no GPU"), noGpu.getMessage());
+        }
         IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
                 () -> engines.get(Backend.PYTORCH).encodeAll(List.of("a"), new int[] {7}, LengthPolicy.truncateHead()));
         assertTrue(layer.getMessage().contains("0..6"), layer.getMessage());
