@@ -22,6 +22,7 @@ import java.util.stream.IntStream;
 import static io.bertstream.topology.KafkaTestSupport.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The whole application on a real KRaft broker, exactly-once, with the real MiniLM model. */
@@ -46,7 +47,9 @@ class EmbeddingPipelineTest {
         }
         var config = BertstreamConfig.of(config(unique("app"), input, output, dlq, stateDir), Map.of());
         List<ConsumerRecord<String, byte[]>> records;
-        try (var app = new BertstreamApp(config, SharedModel.of(TestModel.embedder())).start()) {
+        try (var app = new BertstreamApp(config, SharedModel.of(TestModel.embedder()))) {
+            assertFalse(app.health().up(), "not healthy before the model is warm and Streams runs");
+            app.start();
             records = readCommitted(output, Duration.ofSeconds(120), r -> r.size() >= n);
             var client = HttpClient.newHttpClient();
             var health = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + app.metricsPort() + "/health")).build(),
