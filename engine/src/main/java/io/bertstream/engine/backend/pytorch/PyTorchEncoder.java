@@ -26,6 +26,7 @@ import io.bertstream.engine.model.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * BERT written on DJL NDArray ops, run by DJL's PyTorch engine: embeddings + LayerNorm, then N post-LayerNorm
@@ -54,6 +55,9 @@ public final class PyTorchEncoder implements Encoder {
                               NDArray normBias) {
     }
 
+    private static final Set<String> SUPPORTED_ACTIVATIONS =
+            Set.of("gelu", "gelu_new", "gelu_pytorch_tanh", "relu");
+
     /** One encoder block; query, key and value projections fused into one [3H, H] matrix. */
     private record Layer(NDArray qkvWeight, NDArray qkvBias, NDArray attnOutWeight, NDArray attnOutBias,
                          NDArray attnNormWeight, NDArray attnNormBias, NDArray ffnInWeight, NDArray ffnInBias,
@@ -62,8 +66,8 @@ public final class PyTorchEncoder implements Encoder {
 
     private PyTorchEncoder(LoadedModel model, ai.djl.Device device, Precision precision) {
         this.config = model.config();
-        if (!"gelu".equals(config.hiddenAct())) {
-            throw new ModelLoadException("PyTorch backend supports hidden_act 'gelu' (erf), not '"
+        if (!SUPPORTED_ACTIVATIONS.contains(config.hiddenAct())) {
+            throw new ModelLoadException("PyTorch backend supports hidden_act " + SUPPORTED_ACTIVATIONS + ", not '"
                     + config.hiddenAct() + "'");
         }
         this.computeType = switch (precision) {
@@ -246,8 +250,7 @@ public final class PyTorchEncoder implements Encoder {
             NDArray attention = layerNorm(
                     Linear.linear(context, l.attnOutWeight(), l.attnOutBias()).singletonOrThrow().add(x),
                     l.attnNormWeight(), l.attnNormBias());
-            // PyTorch's gelu defaults to the exact erf form, which is what BERT's "gelu" means
-            NDArray inner = Activation.gelu(
+            NDArray inner = activation(
                     Linear.linear(attention, l.ffnInWeight(), l.ffnInBias()).singletonOrThrow());
             NDArray out = layerNorm(
                     Linear.linear(inner, l.ffnOutWeight(), l.ffnOutBias()).singletonOrThrow().add(attention),
@@ -255,6 +258,18 @@ public final class PyTorchEncoder implements Encoder {
             out.attach(keep);
             return out;
         }
+    }
+
+    /**
+     * BERT's "gelu" is the exact erf form (PyTorch's default); Google's original TF code and "gelu_new" use the
+     * tanh approximation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), which differs by up to ~1e-3.
+     */
+    private NDArray activation(NDArray x) {
+        return switch (config.hiddenAct()) {
+            case "gelu" -> Activation.gelu(x);
+            case "relu" -> Activation.relu(x);
+            default -> x.pow(3).mul(0.044715).add(x).mul(Math.sqrt(2 / Math.PI)).tanh().add(1).mul(x).mul(0.5);
+        };
     }
 
     private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {

