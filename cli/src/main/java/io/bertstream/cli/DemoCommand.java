@@ -77,6 +77,10 @@ public final class DemoCommand implements Callable<Integer> {
             description = "A search query to run over the output; repeat for several (default: five built-in questions).")
     List<String> queries;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override a processor setting, e.g. --set bertstream.batch.linger-ms=500 (repeatable; keys as in config/).")
+    Map<String, String> overrides = Map.of();
+
     @Option(names = "--timeout", defaultValue = "180", paramLabel = "SECONDS",
             description = "Give up waiting for the output after this long (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
@@ -90,6 +94,15 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         DemoCorpus corpus = DemoCorpus.load();
         Path stateDir = Files.createTempDirectory("bertstream-demo-");
+        try {
+            // Built before anything starts, so a mistyped --set key fails at once
+            return run(out, corpus, BertstreamConfig.of(settings(stateDir, model, overrides), Map.of()));
+        } finally {
+            deleteRecursively(stateDir);
+        }
+    }
+
+    private int run(PrintWriter out, DemoCorpus corpus, BertstreamConfig demoConfig) {
         try (EmbeddedKafka broker = step(out, "Starting an embedded Kafka broker (KRaft, in this process)",
                 EmbeddedKafka::start)) {
             broker.createTopics(3, INPUT_TOPIC, OUTPUT_TOPIC);
@@ -102,7 +115,8 @@ public final class DemoCommand implements Callable<Integer> {
                     String.join(", ", corpus.topics()), corpus.badRecords().size(),
                     corpus.badRecords().stream().map(DemoCorpus.BadRecord::problem).collect(Collectors.joining(", ")));
 
-            BertstreamConfig config = BertstreamConfig.of(settings(broker.bootstrapServers(), stateDir, model), Map.of());
+            BertstreamConfig config = demoConfig.with(
+                    Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
             try (SharedModel shared = step(out, "Loading model " + model, () -> SharedModel.open(config))) {
                 ModelInfo info = shared.embedder().info();
                 out.printf("  %s (%s, sha256 %s…): %d dims, layers %s, pooling %s, backend %s%n", info.name(),
@@ -125,14 +139,12 @@ public final class DemoCommand implements Callable<Integer> {
                 out.flush();
                 return complete ? Bertstream.OK : Bertstream.PARTIAL_FAILURE;
             }
-        } finally {
-            deleteRecursively(stateDir);
         }
     }
 
-    static Map<String, String> settings(String bootstrapServers, Path stateDir, String model) {
+    /** The processor's settings; bootstrap.servers is added once the broker is up. */
+    static Map<String, String> settings(Path stateDir, String model, Map<String, String> overrides) {
         var settings = new HashMap<String, String>();
-        settings.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         settings.put(StreamsConfig.APPLICATION_ID_CONFIG, "bertstream-demo");
         settings.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         settings.put(BertstreamConfig.INPUT_TOPICS, INPUT_TOPIC);
@@ -143,6 +155,7 @@ public final class DemoCommand implements Callable<Integer> {
         settings.put(BertstreamConfig.INPUT_ID_POINTER, "/id");
         // Any free port: several demos (or a demo beside a running service) must not collide
         settings.put(BertstreamConfig.METRICS_PORT, "0");
+        settings.putAll(overrides);
         return settings;
     }
 

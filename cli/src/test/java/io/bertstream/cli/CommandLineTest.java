@@ -44,6 +44,16 @@ class CommandLineTest {
     }
 
     @Test
+    void aMistypedDemoSettingFailsBeforeAnythingStarts() {
+        long start = System.nanoTime();
+        var run = capture(() -> Bertstream.execute("demo", "--set", "bertstream.batch.max-recrods=8"));
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().contains("bertstream.batch.max-recrods"), "names the key: " + run.err());
+        assertFalse(run.out().contains("Starting an embedded Kafka broker"), run.out());
+        assertTrue(System.nanoTime() - start < 10_000_000_000L, "fails fast");
+    }
+
+    @Test
     void inspectWithoutAModelIsAUsageError() {
         var run = capture(() -> Bertstream.execute("inspect"));
         assertEquals(2, run.exitCode());
