@@ -192,7 +192,7 @@ public final class Benchmark {
                 new Ratio(engine + " / a", divide(c, a), 1.5, false),
                 new Ratio(engine + " / b", divide(c, b), 0.95, false),
                 new Ratio("d / " + engine, divide(d, c), 0.9, false),
-                new Ratio("padded share (d micro-batches, upper bound)",
+                new Ratio("padded share (d, forward passes at steady load)",
                         pipeline == null ? null : pipeline.paddedShare(), 0.10, true)));
         phases.stream().filter(p -> p.id().equals("int8")).findFirst().ifPresent(int8 -> {
             ratios.add(new Ratio("int8 / a (stretch)", int8.ok() ? divide(int8.sentencesPerSecond(), a) : null, 2.5, false));

@@ -3,6 +3,7 @@ package io.bertstream.bench;
 import io.bertstream.bench.Benchmark.Setting;
 import io.bertstream.engine.EmbeddingEngine;
 import io.bertstream.engine.EngineOptions;
+import io.bertstream.engine.EngineStats;
 import io.bertstream.engine.backend.Backend;
 import io.bertstream.engine.backend.Device;
 import io.bertstream.engine.backend.Precision;
@@ -57,11 +58,31 @@ public final class EngineSubjects {
         }).toList();
     }
 
-    private record ExtractorSubject(EmbeddingEngine engine, TextEmbedder embedder) implements Subject {
+    private static final class ExtractorSubject implements Subject {
+
+        private final EmbeddingEngine engine;
+        private final TextEmbedder embedder;
+        private EngineStats since;
+
+        ExtractorSubject(EmbeddingEngine engine, TextEmbedder embedder) {
+            this.engine = engine;
+            this.embedder = embedder;
+            this.since = engine.stats();
+        }
 
         @Override
         public List<float[]> embedAll(List<String> texts) {
             return firstVectors(embedder.embedAll(texts));
+        }
+
+        @Override
+        public Double paddedShare() {
+            return engine.stats().minus(since).paddedShare();
+        }
+
+        @Override
+        public void resetCounters() {
+            since = engine.stats();
         }
 
         @Override

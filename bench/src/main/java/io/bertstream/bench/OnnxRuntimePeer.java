@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import io.bertstream.engine.BatchPlanner;
 import io.bertstream.engine.EngineOptions;
 
 import java.nio.FloatBuffer;
@@ -20,9 +21,8 @@ import java.util.stream.IntStream;
 
 /**
  * Peer (b), the engine's own limit: ONNX Runtime's Java API on the same graph, nothing in between. Texts are
- * sorted by length and cut into batches by the engine's rules (a padded-token budget, its default row cap of 64,
- * and no batch padding more than its real tokens), so (c)/(b) compares the same batching; then mean-pooled and
- * normalised.
+ * sorted by length and cut into passes by the engine's {@link BatchPlanner} (a padded-token budget, its default
+ * row cap of 64), so (c)/(b) compares the same batching; then mean-pooled and normalised.
  * Not thread-safe (one caller at a time, as in the benchmark).
  */
 public final class OnnxRuntimePeer implements Subject {
@@ -61,32 +61,13 @@ public final class OnnxRuntimePeer implements Subject {
         Integer[] order = IntStream.range(0, texts.size()).boxed()
                 .sorted(Comparator.comparingInt(i -> encodings[i].getIds().length)).toArray(Integer[]::new);
         float[][] vectors = new float[texts.size()][];
+        int[] lengths = Arrays.stream(order).mapToInt(i -> encodings[i].getIds().length).toArray();
         int start = 0;
-        while (start < order.length) {
-            int end = batchEnd(order, encodings, start);
+        for (int end : BatchPlanner.plan(lengths, maxBatchTokens, MAX_BATCH_ROWS)) {
             runBatch(Arrays.copyOfRange(order, start, end), encodings, vectors);
             start = end;
         }
         return Arrays.asList(vectors);
-    }
-
-    /**
-     * End (exclusive) of the batch from {@code start} of the length-sorted rows, by the engine's rules: rows x
-     * longest within the budget, at most the row cap, and never more padding than real tokens.
-     */
-    private int batchEnd(Integer[] order, Encoding[] encodings, int start) {
-        long real = encodings[order[start]].getIds().length;
-        int end = start + 1; // rows are ascending, so the newest row sets the padded length
-        while (end < order.length && end - start < MAX_BATCH_ROWS) {
-            int longest = encodings[order[end]].getIds().length;
-            long padded = (long) (end - start + 1) * longest;
-            if (padded > maxBatchTokens || padded > 2 * (real + longest)) {
-                break;
-            }
-            real += longest;
-            end++;
-        }
-        return end;
     }
 
     private void runBatch(Integer[] rows, Encoding[] encodings, float[][] vectors) {

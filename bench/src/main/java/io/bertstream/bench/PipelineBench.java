@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bertstream.avro.EmbeddingRecord;
 import io.bertstream.bench.BenchReport.Latency;
 import io.bertstream.bench.BenchReport.Phase;
+import io.bertstream.engine.EngineStats;
 import io.bertstream.kafka.EmbeddedKafka;
 import io.bertstream.topology.BertstreamApp;
 import io.bertstream.topology.BertstreamConfig;
 import io.bertstream.topology.DeadLetter;
 import io.bertstream.topology.SharedModel;
-import io.micrometer.core.instrument.DistributionSummary;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -134,10 +134,8 @@ final class PipelineBench implements AutoCloseable {
             arrivals(send(texts, first, 0), first.size());
         });
 
-        // padding at steady load: only the backlog runs' micro-batches, not warm-up's or the paced run's small ones
-        DistributionSummary padding = app.registry().get("bertstream.batch.padded.token.share").summary();
-        long batchesBefore = padding.count();
-        double shareSumBefore = padding.totalAmount();
+        // padding at steady load: the forward passes of the backlog runs, not warm-up's or the paced run's
+        EngineStats before = model.engineStats();
         double[] rates = new double[options.runs()];
         for (int run = 0; run < options.runs(); run++) {
             List<Integer> events = cycle(texts, options.pipelineEvents());
@@ -146,8 +144,8 @@ final class PipelineBench implements AutoCloseable {
             log.printf(Locale.ROOT, "  d run %d: %d events, %.1f events/s at steady state%n", run + 1, events.size(), rates[run]);
         }
         double max = Throughput.median(rates);
-        long batches = padding.count() - batchesBefore;
-        Double paddedShare = batches == 0 ? null : (padding.totalAmount() - shareSumBefore) / batches;
+        EngineStats steady = model.engineStats().minus(before);
+        Double paddedShare = steady.passes() == 0 ? null : steady.paddedShare();
         Latency latency = latency(texts, max * LATENCY_LOAD, options);
         log.printf(Locale.ROOT, "  d latency at %.1f events/s: p50 %.1f ms, p99 %.1f ms%n", latency.offeredPerSecond(),
                 latency.p50Millis(), latency.p99Millis());

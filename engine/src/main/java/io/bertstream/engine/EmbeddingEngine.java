@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +36,11 @@ public final class EmbeddingEngine implements AutoCloseable {
     private final EngineOptions options;
     private final TextSegmenter segmenter;
     private final Encoder encoder;
+    private final LongAdder passes = new LongAdder();
+    private final LongAdder rowsEncoded = new LongAdder();
+    private final LongAdder realTokens = new LongAdder();
+    private final LongAdder paddedSlots = new LongAdder();
+    private final LongAdder forwardNanos = new LongAdder();
 
     private EmbeddingEngine(LoadedModel model, EngineOptions options, TextSegmenter segmenter, Encoder encoder) {
         this.model = model;
@@ -95,6 +101,11 @@ public final class EmbeddingEngine implements AutoCloseable {
         return encoder;
     }
 
+    /** Cumulative counters of the forward passes so far. */
+    public EngineStats stats() {
+        return new EngineStats(passes.sum(), rowsEncoded.sum(), realTokens.sum(), paddedSlots.sum(), forwardNanos.sum());
+    }
+
     /** Tokens the text has with special tokens, before any truncation; for token budgets. */
     public int countTokens(String text) {
         return segmenter.countTokens(text);
@@ -131,9 +142,9 @@ public final class EmbeddingEngine implements AutoCloseable {
         for (int t = 0; t < texts.size(); t++) {
             encoded[t] = new EncodedSegment[segmentsByText.get(t).size()];
         }
+        int[] lengths = pending.stream().mapToInt(p -> p.segment.length()).toArray();
         int from = 0;
-        while (from < pending.size()) {
-            int to = batchEnd(pending, from);
+        for (int to : BatchPlanner.plan(lengths, options.maxBatchTokens(), options.maxBatchRows())) {
             List<Pending> rows = pending.subList(from, to);
             List<EncodedSegment> results = run(rows, layers);
             for (int r = 0; r < rows.size(); r++) {
@@ -154,27 +165,6 @@ public final class EmbeddingEngine implements AutoCloseable {
     private record Pending(int text, int index, Segment segment) {
     }
 
-    /**
-     * End (exclusive) of the batch starting at {@code from}: rows x longest row within the token budget and the
-     * row cap, and padding never more than the real tokens (a long straggler waits for its own pass). A row
-     * longer than the whole budget runs alone.
-     */
-    private int batchEnd(List<Pending> sorted, int from) {
-        long realTokens = sorted.get(from).segment.length();
-        int end = from + 1;
-        while (end < sorted.size() && end - from < options.maxBatchRows()) {
-            int longest = sorted.get(end).segment.length();
-            long padded = (long) (end - from + 1) * longest;
-            long real = realTokens + longest;
-            if (padded > options.maxBatchTokens() || padded > 2 * real) {
-                break;
-            }
-            realTokens = real;
-            end++;
-        }
-        return end;
-    }
-
     /** One forward pass over rows padded to the longest; copies out only each row's real tokens. */
     private List<EncodedSegment> run(List<Pending> rows, int[] layers) {
         int size = rows.size();
@@ -192,7 +182,15 @@ public final class EmbeddingEngine implements AutoCloseable {
             System.arraycopy(s.typeIds(), 0, types, r * seqLen, s.length());
             Arrays.fill(mask, r * seqLen, r * seqLen + s.length(), 1L);
         }
+        long started = System.nanoTime();
         HiddenStates states = encoder.forward(new TokenBatch(size, seqLen, ids, mask, types), layers);
+        forwardNanos.add(System.nanoTime() - started);
+        passes.increment();
+        rowsEncoded.add(size);
+        paddedSlots.add((long) size * seqLen);
+        for (Pending p : rows) {
+            realTokens.add(p.segment.length());
+        }
         int hidden = states.hidden();
         List<EncodedSegment> results = new ArrayList<>(size);
         for (int r = 0; r < size; r++) {

@@ -47,6 +47,9 @@ public final class BertstreamApp implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
         metrics.modelInfo(model.embedder().info());
+        if (model.engineStats() != null) {
+            metrics.engine(model::engineStats);
+        }
     }
 
     static Properties streamsProperties(BertstreamConfig config) {

@@ -1,8 +1,10 @@
 package io.bertstream.topology;
 
+import io.bertstream.engine.EngineStats;
 import io.bertstream.extract.ModelInfo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -12,6 +14,7 @@ import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /** The processor's Micrometer meters; one instance per process, shared by every task. */
 public final class PipelineMetrics {
@@ -53,7 +56,8 @@ public final class PipelineMetrics {
         batchFill = DistributionSummary.builder("bertstream.batch.fill")
                 .description("batch size / max records").register(registry);
         paddedTokenShare = DistributionSummary.builder("bertstream.batch.padded.token.share")
-                .description("share of a batch's rows x longest that is padding, before the engine's length sort")
+                .description("share of a micro-batch's rows x longest that would be padding unsorted; the engine's"
+                        + " length-sorted passes pad far less: see bertstream.engine.padded.token.share")
                 .register(registry);
         inference = Timer.builder("bertstream.inference.time").description("embedder time per batch")
                 .publishPercentiles(0.5, 0.99).register(registry);
@@ -75,6 +79,21 @@ public final class PipelineMetrics {
                 .tag("layers", model.layers()).tag("pooling", model.pooling())
                 .tag("post_processing", model.postProcessing()).tag("dims", Integer.toString(model.dims()))
                 .register(registry);
+    }
+
+    /**
+     * What the forward passes really computed (after the engine's length sort and pass planning): passes, real
+     * tokens, token slots, and the padded share so far.
+     */
+    public void engine(Supplier<EngineStats> stats) {
+        FunctionCounter.builder("bertstream.engine.passes", stats, s -> s.get().passes())
+                .description("forward passes").register(registry);
+        FunctionCounter.builder("bertstream.engine.tokens.real", stats, s -> s.get().realTokens())
+                .description("real tokens encoded").register(registry);
+        FunctionCounter.builder("bertstream.engine.tokens.slots", stats, s -> s.get().paddedSlots())
+                .description("token slots computed (rows x longest per pass)").register(registry);
+        Gauge.builder("bertstream.engine.padded.token.share", stats, s -> s.get().paddedShare())
+                .description("share of computed token slots that were padding, since start").register(registry);
     }
 
     void eventIn() {

@@ -2,6 +2,7 @@ package io.bertstream.topology;
 
 import io.bertstream.engine.EmbeddingEngine;
 import io.bertstream.engine.EngineOptions;
+import io.bertstream.engine.EngineStats;
 import io.bertstream.engine.backend.Backend;
 import io.bertstream.engine.backend.Device;
 import io.bertstream.engine.backend.Precision;
@@ -80,6 +81,11 @@ public final class SharedModel implements AutoCloseable {
 
     public TextEmbedder embedder() {
         return embedder;
+    }
+
+    /** The engine's forward-pass counters; null when this wraps an embedder someone else owns. */
+    public EngineStats engineStats() {
+        return engine == null ? null : engine.stats();
     }
 
     /** First calls are slow (allocator, thread pools): pay that before reporting healthy. */
