@@ -17,6 +17,8 @@ import java.util.Set;
 
 import static io.bertstream.bench.OnnxProto.message;
 
+import static io.bertstream.engine.model.onnx.OnnxFields.*;
+
 /**
  * Dynamic int8 quantisation of an ONNX graph, in Java because ONNX Runtime's {@code quantize_dynamic} exists only
  * in Python. Every MatMul by a constant fp32 weight becomes DynamicQuantizeLinear → MatMulInteger → Cast → Mul,
@@ -27,29 +29,6 @@ import static io.bertstream.bench.OnnxProto.message;
  */
 public final class Int8Graph {
 
-    // onnx.proto field numbers
-    private static final int MODEL_GRAPH = 7;
-    private static final int MODEL_OPSET = 8;
-    private static final int OPSET_DOMAIN = 1;
-    private static final int OPSET_VERSION = 2;
-    private static final int GRAPH_NODE = 1;
-    private static final int GRAPH_INITIALIZER = 5;
-    private static final int NODE_INPUT = 1;
-    private static final int NODE_OUTPUT = 2;
-    private static final int NODE_NAME = 3;
-    private static final int NODE_OP_TYPE = 4;
-    private static final int NODE_ATTRIBUTE = 5;
-    private static final int ATTRIBUTE_NAME = 1;
-    private static final int ATTRIBUTE_I = 3;
-    private static final int ATTRIBUTE_TYPE = 20;
-    private static final int ATTRIBUTE_TYPE_INT = 2;
-    private static final int TENSOR_DIMS = 1;
-    private static final int TENSOR_DATA_TYPE = 2;
-    private static final int TENSOR_FLOAT_DATA = 4;
-    private static final int TENSOR_NAME = 8;
-    private static final int TENSOR_RAW_DATA = 9;
-    private static final int FLOAT = 1;
-    private static final int INT8 = 3;
     /** DynamicQuantizeLinear needs opset 11. */
     private static final int MIN_OPSET = 11;
 

@@ -139,9 +139,15 @@ final class PipelineBench implements AutoCloseable {
         double[] rates = new double[options.runs()];
         for (int run = 0; run < options.runs(); run++) {
             List<Integer> events = cycle(texts, options.pipelineEvents());
+            EngineStats runStart = model.engineStats();
+            long runStarted = System.nanoTime();
             long[] arrivals = arrivals(send(texts, events, 0), events.size());
             rates[run] = steadyRate(arrivals);
-            log.printf(Locale.ROOT, "  d run %d: %d events, %.1f events/s at steady state%n", run + 1, events.size(), rates[run]);
+            // where the time goes: the share of the run the stream thread spent inside the model's forward passes
+            EngineStats ran = model.engineStats().minus(runStart);
+            log.printf(Locale.ROOT, "  d run %d: %d events, %.1f events/s at steady state, forward passes %.0f %% of the run (%d passes, %.1f rows each)%n",
+                    run + 1, events.size(), rates[run], 100.0 * ran.forwardNanos() / (System.nanoTime() - runStarted),
+                    ran.passes(), (double) ran.rows() / Math.max(1, ran.passes()));
         }
         double max = Throughput.median(rates);
         EngineStats steady = model.engineStats().minus(before);

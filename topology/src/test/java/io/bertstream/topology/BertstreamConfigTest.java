@@ -36,7 +36,7 @@ class BertstreamConfigTest {
         assertEquals(List.of("a", "b"), settings.inputTopics());
         assertEquals(32, settings.batch().maxRecords(), "the environment wins over the file");
         assertEquals(7, settings.batch().linger().toMillis());
-        assertEquals(8192, settings.batch().maxTokens(), "defaults fill the rest");
+        assertEquals(65536, settings.batch().maxTokens(), "defaults fill the rest");
         var kafka = config.kafkaProperties();
         assertEquals("SASL_SSL", kafka.get("security.protocol"));
         assertTrue(((String) kafka.get("sasl.jaas.config")).contains("PlainLoginModule"), "KAFKA_ env vars pass through");

@@ -28,6 +28,8 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import static io.bertstream.engine.model.onnx.OnnxFields.*;
+
 /**
  * The parts of an ONNX BERT export bertstream needs, read straight from the protobuf wire format (field numbers
  * from onnx.proto; no generated ONNX classes): the weights under Hugging Face names, the architecture knobs the
@@ -35,41 +37,6 @@ import java.util.regex.Pattern;
  * as graph outputs for ONNX Runtime.
  */
 public final class OnnxGraph {
-
-    // onnx.proto field numbers
-    private static final int MODEL_GRAPH = 7;
-    private static final int GRAPH_NODE = 1;
-    private static final int GRAPH_INITIALIZER = 5;
-    private static final int GRAPH_INPUT = 11;
-    private static final int GRAPH_OUTPUT = 12;
-    private static final int NODE_INPUT = 1;
-    private static final int NODE_OUTPUT = 2;
-    private static final int NODE_NAME = 3;
-    private static final int NODE_OP_TYPE = 4;
-    private static final int NODE_ATTRIBUTE = 5;
-    private static final int ATTRIBUTE_NAME = 1;
-    private static final int ATTRIBUTE_F = 2;
-    private static final int ATTRIBUTE_I = 3;
-    private static final int ATTRIBUTE_S = 4;
-    private static final int ATTRIBUTE_T = 5;
-    private static final int ATTRIBUTE_INTS = 8;
-    private static final int TENSOR_DIMS = 1;
-    private static final int TENSOR_DATA_TYPE = 2;
-    private static final int TENSOR_FLOAT_DATA = 4;
-    private static final int TENSOR_INT64_DATA = 7;
-    private static final int TENSOR_NAME = 8;
-    private static final int TENSOR_RAW_DATA = 9;
-    private static final int TENSOR_EXTERNAL_DATA = 13;
-    private static final int VALUE_INFO_NAME = 1;
-    private static final int VALUE_INFO_TYPE = 2;
-    private static final int TYPE_TENSOR_TYPE = 1;
-    private static final int TENSOR_TYPE_ELEM_TYPE = 1;
-
-    // TensorProto.DataType
-    private static final int FLOAT = 1;
-    private static final int INT64 = 7;
-    private static final int FLOAT16 = 10;
-    private static final int BFLOAT16 = 16;
 
     /** Encoder parameters keep their PyTorch names in exports; everything else is graph plumbing. */
     private static final Pattern HF_PARAMETER = Pattern.compile("(bert\\.)?(embeddings|encoder|pooler)\\..+\\.(weight|bias)");
