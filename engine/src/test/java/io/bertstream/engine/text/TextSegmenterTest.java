@@ -47,6 +47,26 @@ class TextSegmenterTest {
         return segments.get(0);
     }
 
+    /** The encoding kept from countTokens gives exactly what tokenising afresh gives, for every policy. */
+    @Test
+    void segmentingACountedTextEqualsSegmentingItFresh() {
+        for (String text : List.of("short text", LONG_TEXT, "Crème brûlée 😀 at 東京")) {
+            for (LengthPolicy policy : List.of(LengthPolicy.truncateHead(),
+                    new LengthPolicy(LengthPolicy.Mode.CHUNK, 128, 16))) {
+                List<Segment> fresh = segmenter.segment(text, policy);
+                assertEquals(fresh.get(0).textTokenCount() + 2, segmenter.countTokens(text));
+                List<Segment> counted = segmenter.segment(text, policy);
+                assertEquals(fresh.size(), counted.size());
+                for (int i = 0; i < fresh.size(); i++) {
+                    assertArrayEquals(fresh.get(i).ids(), counted.get(i).ids());
+                    assertArrayEquals(fresh.get(i).charStart(), counted.get(i).charStart());
+                    assertArrayEquals(fresh.get(i).charEnd(), counted.get(i).charEnd());
+                    assertEquals(fresh.get(i).truncated(), counted.get(i).truncated());
+                }
+            }
+        }
+    }
+
     @Test
     void tokenSpansPointIntoTheOriginalText() {
         String text = "Crème brûlée at 東京 café — مرحبا بالعالم 😀👍 see https://kafka.apache.org/?q=1 "
