@@ -34,6 +34,8 @@ public final class RegistryClient {
     public static final String MAX_ATTEMPTS_CONFIG = "schema.registry.max.attempts";
     /** Config key: backoff before the first retry, doubled for each further one (default 100 ms). */
     public static final String BACKOFF_MS_CONFIG = "schema.registry.backoff.ms";
+    /** Config key: how long one request (and its connection) may take (default 10 s). */
+    public static final String REQUEST_TIMEOUT_MS_CONFIG = "schema.registry.request.timeout.ms";
 
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
@@ -65,7 +67,7 @@ public final class RegistryClient {
             return new Settings(defaults.baseUrl(), userInfo == null ? null : userInfo.toString(),
                     intConfig(configs, MAX_ATTEMPTS_CONFIG, defaults.maxAttempts()),
                     Duration.ofMillis(intConfig(configs, BACKOFF_MS_CONFIG, (int) defaults.initialBackoff().toMillis())),
-                    defaults.requestTimeout());
+                    Duration.ofMillis(intConfig(configs, REQUEST_TIMEOUT_MS_CONFIG, (int) defaults.requestTimeout().toMillis())));
         }
 
         private static int intConfig(Map<String, ?> configs, String key, int fallback) {
