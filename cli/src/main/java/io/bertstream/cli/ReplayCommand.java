@@ -87,6 +87,10 @@ public final class ReplayCommand implements Callable<Integer> {
             RunCommand.printEndpoints(settings, app, "replaying");
             if (follow) {
                 app.awaitStop();
+                if (app.failure().isPresent()) {
+                    System.err.println("replay: " + app.failure().get());
+                    return 3;
+                }
                 return 0;
             }
             if (!replay.awaitCaughtUp(app, timeout)) {
@@ -99,6 +103,9 @@ public final class ReplayCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 3;
+        } catch (IllegalArgumentException e) {
+            System.err.println("replay: " + e.getMessage());
+            return 2;
         } catch (Exception e) {
             System.err.println("replay: " + e.getMessage());
             return 3;

@@ -70,7 +70,64 @@ public final class BertstreamConfig {
     public static final String CACHE_MAX_ENTRIES = "bertstream.cache.max-entries";
     public static final String METRICS_PORT = "bertstream.metrics.port";
 
-    private static final Map<String, String> DEFAULTS = Map.ofEntries(
+    // ---- Reliability, limits and the inference queue (helper "core"); read through the getters below ----------
+    /** Tokens one event may have (counted before truncation); more → dead letter. */
+    public static final String LENGTH_MAX_EVENT_TOKENS = "bertstream.length.max-event-tokens";
+    /** Chunks one event may give in chunk mode; more → dead letter. */
+    public static final String LENGTH_MAX_CHUNKS = "bertstream.length.max-chunks";
+    /** Bytes of vectors the embedding cache of one task may hold (LRU by bytes), besides max-entries. */
+    public static final String CACHE_MAX_BYTES = "bertstream.cache.max-bytes";
+    /** Tokens the inference worker takes into one run (whole micro-batches when they fit). */
+    public static final String INFERENCE_RUN_TOKENS = "bertstream.inference.run-tokens";
+    /** Tokens of micro-batches waiting for the model before stream threads are held back. */
+    public static final String INFERENCE_QUEUE_MAX_TOKENS = "bertstream.inference.queue.max-tokens";
+    /** Text bytes of micro-batches waiting for the model before stream threads are held back. */
+    public static final String INFERENCE_QUEUE_MAX_BYTES = "bertstream.inference.queue.max-bytes";
+    /** Longest a stream thread waits for room in a full queue per event, before taking the event in anyway. */
+    public static final String INFERENCE_QUEUE_MAX_WAIT_MS = "bertstream.inference.queue.max-wait-ms";
+    /** Stream-thread failures replaced within the window; one more shuts the process down (exit code 3). */
+    public static final String THREADS_MAX_REPLACEMENTS = "bertstream.threads.max-replacements";
+    /** The window in which stream-thread failures are counted. */
+    public static final String THREADS_REPLACEMENT_WINDOW_MS = "bertstream.threads.replacement-window-ms";
+    /** /health is DOWN when a task with waiting events makes no progress for longer than this. */
+    public static final String HEALTH_MAX_STALL_MS = "bertstream.health.max-stall-ms";
+    /** /health is DOWN when a rebalance lasts longer than this. */
+    public static final String HEALTH_MAX_REBALANCE_MS = "bertstream.health.max-rebalance-ms";
+    /** registry output: how long start-up keeps trying to register the output schema before giving up. */
+    public static final String OUTPUT_REGISTER_TIMEOUT_MS = "bertstream.output.register-timeout-ms";
+
+    private static final Map<String, String> RELIABILITY_DEFAULTS = Map.ofEntries(
+            Map.entry(LENGTH_MAX_EVENT_TOKENS, "262144"),
+            Map.entry(LENGTH_MAX_CHUNKS, "256"),
+            Map.entry(CACHE_MAX_BYTES, "67108864"),
+            Map.entry(INFERENCE_RUN_TOKENS, "16384"),
+            Map.entry(INFERENCE_QUEUE_MAX_TOKENS, "262144"),
+            Map.entry(INFERENCE_QUEUE_MAX_BYTES, "67108864"),
+            Map.entry(INFERENCE_QUEUE_MAX_WAIT_MS, "100"),
+            Map.entry(THREADS_MAX_REPLACEMENTS, "3"),
+            Map.entry(THREADS_REPLACEMENT_WINDOW_MS, "600000"),
+            Map.entry(HEALTH_MAX_STALL_MS, "300000"),
+            Map.entry(HEALTH_MAX_REBALANCE_MS, "300000"),
+            Map.entry(OUTPUT_REGISTER_TIMEOUT_MS, "120000"),
+            // Kafka Streams waits poll.ms (default 100) for input before running punctuations, which deliver the
+            // inference queue's results: 10 ms keeps an idle stream's latency low (idle CPU: docs/operations.md).
+            Map.entry(StreamsConfig.POLL_MS_CONFIG, "10"));
+
+    /** The inference queue's bounds. */
+    public InferenceQueue.Settings inferenceSettings() {
+        return new InferenceQueue.Settings(getInt(INFERENCE_RUN_TOKENS), getInt(INFERENCE_QUEUE_MAX_TOKENS),
+                getInt(INFERENCE_QUEUE_MAX_BYTES), Duration.ofMillis(getInt(INFERENCE_QUEUE_MAX_WAIT_MS)));
+    }
+
+    /** How the app watches itself: thread replacement, stalls, rebalances, start-up registration. */
+    public Supervision supervision() {
+        return new Supervision(getInt(THREADS_MAX_REPLACEMENTS), Duration.ofMillis(getInt(THREADS_REPLACEMENT_WINDOW_MS)),
+                Duration.ofMillis(getInt(HEALTH_MAX_STALL_MS)), Duration.ofMillis(getInt(HEALTH_MAX_REBALANCE_MS)),
+                Duration.ofMillis(getInt(OUTPUT_REGISTER_TIMEOUT_MS)));
+    }
+    // ---- end of the reliability block ---------------------------------------------------------------------------
+
+    private static final Map<String, String> DEFAULTS = withReliabilityDefaults(Map.ofEntries(
             Map.entry(INPUT_FORMAT, "json"),
             Map.entry(INPUT_ID_POINTER, ""),
             Map.entry(INPUT_TEXT_POINTER, "/text"),
@@ -102,7 +159,13 @@ public final class BertstreamConfig {
             Map.entry(CACHE_MAX_ENTRIES, "0"),
             Map.entry(METRICS_PORT, "9400"),
             // Kafka Streams defaults that differ from Kafka's: no event lost or embedded twice.
-            Map.entry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));
+            Map.entry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)));
+
+    private static Map<String, String> withReliabilityDefaults(Map<String, String> defaults) {
+        var all = new TreeMap<>(defaults);
+        all.putAll(RELIABILITY_DEFAULTS);
+        return Collections.unmodifiableMap(all);
+    }
 
     private static final SortedSet<String> KNOWN_KEYS = new TreeSet<>(List.of(
             INPUT_TOPICS, INPUT_PATTERN, OUTPUT_TOPIC, DLQ_TOPIC));
@@ -263,8 +326,9 @@ public final class BertstreamConfig {
                 require(OUTPUT_TOPIC), require(DLQ_TOPIC),
                 new BatchPolicy(getInt(BATCH_MAX_RECORDS), getInt(BATCH_MAX_TOKENS),
                         Duration.ofMillis(getInt(BATCH_LINGER_MS))),
-                getInt(CACHE_MAX_ENTRIES), extractionSettings(), getInt(INPUT_MAX_BYTES), getBoolean(OUTPUT_INCLUDE_TEXT),
-                getInt(OUTPUT_MAX_RECORD_BYTES));
+                new TopologySettings.Cache(getInt(CACHE_MAX_ENTRIES), getInt(CACHE_MAX_BYTES)), extractionSettings(),
+                getInt(INPUT_MAX_BYTES), getBoolean(OUTPUT_INCLUDE_TEXT), getInt(OUTPUT_MAX_RECORD_BYTES),
+                new TopologySettings.EventLimits(getInt(LENGTH_MAX_EVENT_TOKENS), getInt(LENGTH_MAX_CHUNKS)));
     }
 
     private String extractionSettings() {
