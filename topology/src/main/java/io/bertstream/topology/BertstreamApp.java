@@ -127,6 +127,7 @@ public final class BertstreamApp implements AutoCloseable {
             limits = SizeLimits.read(admin, props, settings, ADMIN_TIMEOUT);
         }
         limits.checkHoldTogether(settings);
+        fitBatchesToTheLimits(props, limits);
 
         startPhase = "model warming up";
         List<EmbedOutcome.Embedded> warmUp = model.warmUp();
@@ -160,6 +161,27 @@ public final class BertstreamApp implements AutoCloseable {
         kafkaStreams.start();
         startPhase = null;
         return this;
+    }
+
+    /**
+     * A producer batch holds records up to batch.size, and the broker refuses a batch over the topic's
+     * max.message.bytes as a whole — which the producer splits into batches of batch.size again, forever. So
+     * batch.size must not exceed the smallest limit: lowered to it when not set, refused when set higher.
+     */
+    private static void fitBatchesToTheLimits(Properties props, SizeLimits limits) {
+        int batchSize = ProducerSettings.intValue(props, ProducerConfig.BATCH_SIZE_CONFIG);
+        int smallest = limits.smallest();
+        if (batchSize <= smallest) {
+            return;
+        }
+        if (props.containsKey(ProducerConfig.BATCH_SIZE_CONFIG)
+                || props.containsKey(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG))) {
+            throw new IllegalArgumentException("the producer's batch.size=" + batchSize + " is over the smallest record"
+                    + " limit (" + smallest + " bytes: " + limits + "); the broker would refuse whole batches: lower"
+                    + " batch.size (producer.batch.size) to at most " + smallest);
+        }
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), Integer.toString(smallest));
+        log.info("producer batch.size lowered to {} bytes, the smallest record limit", smallest);
     }
 
     /** Waits a stream thread may do must end well inside its transaction: a quarter of transaction.timeout.ms. */

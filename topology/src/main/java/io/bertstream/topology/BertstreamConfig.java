@@ -101,7 +101,7 @@ public final class BertstreamConfig {
             Map.entry(LENGTH_MAX_CHUNKS, "256"),
             Map.entry(CACHE_MAX_BYTES, "67108864"),
             Map.entry(INFERENCE_RUN_TOKENS, "16384"),
-            Map.entry(INFERENCE_QUEUE_MAX_TOKENS, "262144"),
+            Map.entry(INFERENCE_QUEUE_MAX_TOKENS, "65536"),
             Map.entry(INFERENCE_QUEUE_MAX_BYTES, "67108864"),
             Map.entry(INFERENCE_QUEUE_MAX_WAIT_MS, "100"),
             Map.entry(THREADS_MAX_REPLACEMENTS, "3"),

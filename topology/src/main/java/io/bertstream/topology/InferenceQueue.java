@@ -56,7 +56,7 @@ public final class InferenceQueue implements AutoCloseable {
         }
 
         public static Settings defaults() {
-            return new Settings(16_384, 262_144, 64L << 20, Duration.ofMillis(100));
+            return new Settings(16_384, 65_536, 64L << 20, Duration.ofMillis(100));
         }
     }
 

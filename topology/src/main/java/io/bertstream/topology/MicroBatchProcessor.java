@@ -121,7 +121,7 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.pendingStore = context.getStateStore(PENDING_STORE);
-        this.progress = pipeline.progress().register(context.taskId().toString(), context.currentSystemTimeMs());
+        this.progress = pipeline.progress().activate(context.taskId().toString(), context.currentSystemTimeMs());
         if (settings.cache().enabled()) {
             cache = new EmbeddingCache(context.getStateStore(CACHE_STORE), pipeline.embedder().info(),
                     settings.extraction(), settings.cache(), pipeline.limits(), metrics);
@@ -146,10 +146,9 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
     public void process(Record<byte[], byte[]> record) {
         metrics.eventIn();
         long now = context.currentSystemTimeMs();
-        progress.progressed(now);
         collect();
         var meta = context.recordMetadata().orElseThrow();
-        progress.reads(meta.topic(), meta.partition());
+        progress.read(now, meta.topic(), meta.partition());
         var raw = new InputRecord(record.key(), record.value(), new RecordHeaders(record.headers().toArray()),
                 new Lineage(meta.topic(), meta.partition(), meta.offset(), record.timestamp()), now);
         byte[] value = record.value();
@@ -289,7 +288,22 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         while (!closed.isEmpty() && closed.peek().done()) {
             emit(closed.poll());
         }
-        progress.held(held);
+        progress.holding(held, oldestSequence(), context.currentSystemTimeMs());
+    }
+
+    /** The sequence number of the oldest event this task holds, or -1. */
+    private long oldestSequence() {
+        long oldest = Long.MAX_VALUE;
+        if (!closed.isEmpty()) {
+            oldest = closed.peek().events.get(0).sequence;
+        }
+        if (!open.isEmpty()) {
+            oldest = Math.min(oldest, open.get(0).sequence);
+        }
+        if (!undecoded.isEmpty()) {
+            oldest = Math.min(oldest, undecoded.peek().sequence());
+        }
+        return oldest == Long.MAX_VALUE ? -1 : oldest;
     }
 
     private void close(PipelineMetrics.CloseReason reason) {
@@ -355,7 +369,6 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
             pendingStore.delete(event.sequence);
         }
         changeHeld(-batch.events.size());
-        progress.progressed(now);
     }
 
     private void emit(Event event, EmbedOutcome outcome, long now) {
@@ -422,7 +435,7 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         inFlight.clear();
         changeHeld(-held);
         if (progress != null) {
-            pipeline.progress().remove(progress);
+            pipeline.progress().deactivate(progress);
         }
     }
 

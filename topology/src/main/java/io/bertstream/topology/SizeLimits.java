@@ -132,6 +132,11 @@ public final class SizeLimits {
         return limits.get(kind).bytes();
     }
 
+    /** The smallest limit of all kinds: what a producer batch of several records must fit. */
+    int smallest() {
+        return limits.values().stream().mapToInt(Limit::bytes).min().orElseThrow();
+    }
+
     /** The limit in words, naming the settings behind it: "the 1048576-byte limit (producer max.request.size=1048576)". */
     String describe(Kind kind) {
         Limit limit = limits.get(kind);

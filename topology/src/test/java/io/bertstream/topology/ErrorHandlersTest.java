@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * checks sizes and dead-letters bad data in its own transaction), so they retry what is retriable and fail the
  * rest — never an exception of their own (changelog writes come without a record context), never a producer of
  * their own, never a skipped record. What used to reach them as data (an output over the limit) is now caught in the
- * processor: {@code LimitsOnTheBrokerTest}.
+ * processor: {@link SizeLimitsTest}.
  */
 class ErrorHandlersTest {
 

@@ -33,6 +33,7 @@ final class FakeEmbedder implements TextEmbedder {
     private volatile Duration delayPerCall = Duration.ZERO;
     private volatile long nanosPerToken;
     private volatile Predicate<String> rejects = text -> false;
+    private volatile java.util.function.Function<String, String> rejectionReason = text -> "rejected by the test double";
     private volatile Predicate<String> poisons = text -> false;
     private volatile long failingUntilNanos = Long.MIN_VALUE;
     private final AtomicInteger failNextCalls = new AtomicInteger();
@@ -94,6 +95,15 @@ final class FakeEmbedder implements TextEmbedder {
         this.rejects = texts;
         return this;
     }
+
+    /** The same, with the reason given for each. */
+    FakeEmbedder rejecting(Predicate<String> texts, java.util.function.Function<String, String> reason) {
+        this.rejectionReason = reason;
+        this.rejects = texts;
+        return this;
+    }
+
+    static final String REJECTION_CLASS = "io.bertstream.engine.InvalidTextException";
 
     /** Texts that make any call containing them throw, as a text that crashes the model would. */
     FakeEmbedder poisonedBy(Predicate<String> texts) {
@@ -179,8 +189,7 @@ final class FakeEmbedder implements TextEmbedder {
                     outcomes.add(new EmbedOutcome.Rejected("io.bertstream.engine.InvalidTextException",
                             text == null || text.isEmpty() ? "text is empty" : "text is whitespace only"));
                 } else if (rejects.test(text)) {
-                    outcomes.add(new EmbedOutcome.Rejected("io.bertstream.engine.InvalidTextException",
-                            "rejected by the test double"));
+                    outcomes.add(new EmbedOutcome.Rejected(REJECTION_CLASS, rejectionReason.apply(text)));
                 } else {
                     outcomes.add(new EmbedOutcome.Embedded(vectors(text)));
                     textsEmbedded.incrementAndGet();
