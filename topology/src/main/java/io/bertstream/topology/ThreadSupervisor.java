@@ -78,13 +78,17 @@ final class ThreadSupervisor implements StreamsUncaughtExceptionHandler {
                 + " failures within " + supervision.replacementWindow().toMinutes() + " min): " + lastCause);
     }
 
-    /** The innermost cause worth reading, on one line: Kafka Streams wraps the real one in layers of its own. */
+    /**
+     * The cause worth reading, on one line: Kafka Streams wraps the real one in layers of its own, so the first
+     * exception that is not one of those (or else the innermost).
+     */
     static String oneLine(Throwable exception) {
-        Throwable root = exception;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+        Throwable cause = exception;
+        while (cause.getClass().getName().startsWith("org.apache.kafka.streams.errors.") && cause.getCause() != null
+                && cause.getCause() != cause) {
+            cause = cause.getCause();
         }
-        String message = root.getMessage() == null ? "" : ": " + root.getMessage();
-        return (root.getClass().getName() + message).replace('\n', ' ');
+        String message = cause.getMessage() == null ? "" : ": " + cause.getMessage();
+        return (cause.getClass().getName() + message).replace('\n', ' ');
     }
 }
