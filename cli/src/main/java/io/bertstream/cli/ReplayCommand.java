@@ -78,9 +78,9 @@ public final class ReplayCommand implements Callable<Integer> {
             System.err.println("replay: " + e.getMessage());
             return 3;
         }
-        try (model;
-             var replay = Replay.prepare(settings, from);
-             var app = new BertstreamApp(settings, model)) {
+        // The app closes the model last: after its stream threads and the inference worker have stopped.
+        try (var app = BertstreamApp.owning(settings, model);
+             var replay = Replay.prepare(settings, from)) {
             System.out.printf("replay %s: %d records from %s%n", replay.applicationId(), replay.recordsToReplay(),
                     from == null ? "the beginning" : from);
             app.start();

@@ -37,8 +37,8 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("run: " + e.getMessage());
             return 3;
         }
-        // Closed in reverse order: the app (stream threads, then the inference worker) before the model.
-        try (model; var app = new BertstreamApp(settings, model)) {
+        // The app closes the model last: after its stream threads and the inference worker have stopped.
+        try (var app = BertstreamApp.owning(settings, model)) {
             app.start();
             printEndpoints(settings, app, "embedding");
             app.awaitStop();

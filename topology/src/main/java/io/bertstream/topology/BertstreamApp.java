@@ -45,6 +45,7 @@ public final class BertstreamApp implements AutoCloseable {
 
     private final BertstreamConfig config;
     private final SharedModel model;
+    private final boolean ownsModel;
     private final TopologySettings settings;
     private final Supervision supervision;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -61,9 +62,23 @@ public final class BertstreamApp implements AutoCloseable {
     private KafkaStreamsMetrics streamsMetrics;
     private OpsServer ops;
 
+    /** An app on a model someone else closes (after this app's {@link #close()}). */
     public BertstreamApp(BertstreamConfig config, SharedModel model) {
+        this(config, model, false);
+    }
+
+    /**
+     * An app that closes the model as the last step of its own {@link #close()} — after its stream threads and the
+     * inference worker have stopped, and before a shutdown hook waiting in {@link #awaitStop()} lets the JVM exit.
+     */
+    public static BertstreamApp owning(BertstreamConfig config, SharedModel model) {
+        return new BertstreamApp(config, model, true);
+    }
+
+    private BertstreamApp(BertstreamConfig config, SharedModel model, boolean ownsModel) {
         this.config = config;
         this.model = model;
+        this.ownsModel = ownsModel;
         this.settings = config.topologySettings();
         this.supervision = config.supervision();
         this.faults = new Faults(new Faults.Pausable() {
@@ -155,6 +170,7 @@ public final class BertstreamApp implements AutoCloseable {
                 rebalancingSince = -1;
             }
         });
+        kafkaStreams.setGlobalStateRestoreListener(new RestoreLog());
         streamsMetrics = new KafkaStreamsMetrics(kafkaStreams);
         streamsMetrics.bindTo(registry);
         streams = kafkaStreams;
@@ -283,6 +299,23 @@ public final class BertstreamApp implements AutoCloseable {
         var text = new io.bertstream.serde.DecodedText(id, SharedModel.WARM_UP_TEXTS.get(longest), Map.of(), null);
         return EmbeddingRecords.of(id, text, new Lineage("t", 0, 0, 0), warmUp.get(longest).vectors().get(0),
                 model.embedder().info(), settings.includeText(), Instant.EPOCH);
+    }
+
+    /** Restores are where a restart spends its time: say when each starts and ends. */
+    private static final class RestoreLog implements org.apache.kafka.streams.processor.StateRestoreListener {
+        @Override
+        public void onRestoreStart(TopicPartition partition, String store, long startingOffset, long endingOffset) {
+            log.info("restoring {} from {} (offsets {} to {})", store, partition, startingOffset, endingOffset);
+        }
+
+        @Override
+        public void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long restored) {
+        }
+
+        @Override
+        public void onRestoreEnd(TopicPartition partition, String store, long restored) {
+            log.info("restored {} from {}: {} records", store, partition, restored);
+        }
     }
 
     public OpsServer.Health health() {
@@ -429,6 +462,9 @@ public final class BertstreamApp implements AutoCloseable {
             ops.close();
         }
         registry.close();
+        if (ownsModel) {
+            model.close();
+        }
         closed.countDown();
     }
 }

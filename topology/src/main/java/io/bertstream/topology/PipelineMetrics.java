@@ -46,6 +46,7 @@ public final class PipelineMetrics {
     private final Counter productionRetries;
     private final Counter productionFailures;
     private final AtomicLong pending = new AtomicLong();
+    private Supplier<EngineStats> engineStats;
 
     public PipelineMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -126,6 +127,8 @@ public final class PipelineMetrics {
      * tokens, token slots, and the padded share so far.
      */
     public void engine(Supplier<EngineStats> stats) {
+        // Meters hold their state weakly: keep the supplier (often a method reference made for this call) alive.
+        engineStats = stats;
         FunctionCounter.builder("bertstream.engine.passes", stats, s -> s.get().passes())
                 .description("forward passes").register(registry);
         FunctionCounter.builder("bertstream.engine.tokens.real", stats, s -> s.get().realTokens())
@@ -133,7 +136,8 @@ public final class PipelineMetrics {
         FunctionCounter.builder("bertstream.engine.tokens.slots", stats, s -> s.get().paddedSlots())
                 .description("token slots computed (rows x longest per pass)").register(registry);
         Gauge.builder("bertstream.engine.padded.token.share", stats, s -> s.get().paddedShare())
-                .description("share of computed token slots that were padding, since start").register(registry);
+                .description("share of computed token slots that were padding, since start").strongReference(true)
+                .register(registry);
     }
 
     /** The inference queue's depth. */
@@ -158,11 +162,13 @@ public final class PipelineMetrics {
 
     /** Stalled tasks and the current rebalance's duration, as /health sees them. */
     void supervision(Supplier<Integer> stalledTasks, Supplier<Long> rebalancingMillis) {
+        // Gauges hold their state weakly unless told otherwise: these suppliers live nowhere else.
         Gauge.builder("bertstream.tasks.stalled", stalledTasks, s -> s.get())
                 .description("tasks with waiting events that made no progress for longer than bertstream.health.max-stall-ms")
-                .register(registry);
+                .strongReference(true).register(registry);
         Gauge.builder("bertstream.rebalance.seconds", rebalancingMillis, s -> s.get() / 1000.0)
-                .description("how long the current rebalance has lasted; 0 when not rebalancing").register(registry);
+                .description("how long the current rebalance has lasted; 0 when not rebalancing").strongReference(true)
+                .register(registry);
     }
 
     private <T> void gauge(String name, T object, ToDoubleFunction<T> value, String description) {

@@ -39,6 +39,7 @@ public final class SharedModel implements AutoCloseable {
     private final SegmentShape shape;
     private final boolean owned;
     private volatile String keepOpen;
+    private boolean closed;
 
     private SharedModel(EmbeddingEngine engine, TextEmbedder embedder, SegmentShape shape, boolean owned) {
         this.engine = engine;
@@ -154,7 +155,11 @@ public final class SharedModel implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (keepOpen != null) {
             log.warn("not closing the model: {}; its native memory is freed when the process exits", keepOpen);
             return;

@@ -31,6 +31,7 @@ final class FakeEmbedder implements TextEmbedder {
     private final int dims;
     private final SegmentShape shape;
     private volatile Duration delayPerCall = Duration.ZERO;
+    private volatile long undelayedCalls;
     private volatile long nanosPerToken;
     private volatile Predicate<String> rejects = text -> false;
     private volatile java.util.function.Function<String, String> rejectionReason = text -> "rejected by the test double";
@@ -43,6 +44,7 @@ final class FakeEmbedder implements TextEmbedder {
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean closedWhileInFlight;
     private volatile boolean closed;
+    private volatile java.io.PrintStream closeReport;
 
     FakeEmbedder() {
         this(8, new SegmentShape(LengthPolicy.Mode.HEAD, 512, 0));
@@ -54,7 +56,8 @@ final class FakeEmbedder implements TextEmbedder {
     }
 
     /**
-     * From a spec such as {@code dims=8;delay-ms=200;per-token-us=50;fail-ms=3000;mode=chunk;window=16;overlap=4}:
+     * From a spec such as {@code dims=8;delay-ms=200;undelayed-calls=3;per-token-us=50;fail-ms=3000;mode=chunk;window=16}
+     * (the first {@code undelayed-calls} calls, e.g. the warm-up, are not delayed):
      * how a child JVM ({@link ProcessorChildMain}) is told to use this double.
      */
     static FakeEmbedder parse(String spec) {
@@ -69,6 +72,7 @@ final class FakeEmbedder implements TextEmbedder {
                 Integer.parseInt(values.getOrDefault("window", "512")), Integer.parseInt(values.getOrDefault("overlap", "0")));
         var fake = new FakeEmbedder(Integer.parseInt(values.getOrDefault("dims", "8")), shape);
         fake.delayPerCall(Duration.ofMillis(Long.parseLong(values.getOrDefault("delay-ms", "0"))));
+        fake.undelayedCalls = Long.parseLong(values.getOrDefault("undelayed-calls", "0"));
         fake.delayPerToken(Duration.ofNanos(1000 * Long.parseLong(values.getOrDefault("per-token-us", "0"))));
         if (values.containsKey("fail-ms")) {
             fake.failFor(Duration.ofMillis(Long.parseLong(values.get("fail-ms"))));
@@ -171,7 +175,9 @@ final class FakeEmbedder implements TextEmbedder {
         try {
             long tokens = texts.stream().filter(t -> t != null && !t.isBlank())
                     .mapToLong(t -> shape.cost(countTokens(t))).sum();
-            sleep(delayPerCall.toNanos() + tokens * nanosPerToken);
+            if (calls.get() > undelayedCalls) {
+                sleep(delayPerCall.toNanos() + tokens * nanosPerToken);
+            }
             if (closed) {
                 throw new IllegalStateException("the embedder is closed");
             }
@@ -245,11 +251,21 @@ final class FakeEmbedder implements TextEmbedder {
         }
     }
 
+    /** Prints a line when closed, saying whether a call was still running: for child JVMs. */
+    FakeEmbedder reportCloseTo(java.io.PrintStream out) {
+        this.closeReport = out;
+        return this;
+    }
+
     @Override
     public void close() {
         if (inFlight.get() > 0) {
             closedWhileInFlight = true;
         }
         closed = true;
+        if (closeReport != null) {
+            closeReport.println("child: model closed true, closed under a running call " + closedWhileInFlight);
+            closeReport.flush();
+        }
     }
 }
