@@ -1,5 +1,7 @@
 package io.bertstream.serde;
 
+import io.bertstream.kafka.StubSchemaRegistry;
+
 import io.bertstream.avro.EmbeddingRecord;
 import io.bertstream.avro.TextEvent;
 import io.bertstream.serde.DecodeException.Reason;

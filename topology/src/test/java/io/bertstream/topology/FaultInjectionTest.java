@@ -3,7 +3,7 @@ package io.bertstream.topology;
 import io.bertstream.avro.TextEvent;
 import io.bertstream.serde.RegistryAvroSerializer;
 import io.bertstream.serde.RegistryClient;
-import io.bertstream.serde.StubSchemaRegistry;
+import io.bertstream.kafka.StubSchemaRegistry;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;

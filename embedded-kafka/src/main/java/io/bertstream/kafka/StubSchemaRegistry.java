@@ -1,4 +1,4 @@
-package io.bertstream.serde;
+package io.bertstream.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  * gets the same id) and {@code GET /schemas/ids/{id}} (→ {@code {"schema":"…"}} or 404 with
  * {@code error_code 40403}). No Confluent server can run here, so this is a mock, used only for the
  * registry protocol. It records requests and can fail the next N of them with a 500, or answer every request
- * with a given error status (503 down, 401 refused credentials) until told otherwise. Shared with other modules'
- * tests through this module's test-jar.
+ * with a given error status (503 down, 401 refused credentials) until told otherwise. Lives here, with the other
+ * in-process stand-ins for the Kafka ecosystem, so serde's and the topology's tests share one copy.
  */
 public final class StubSchemaRegistry implements AutoCloseable {
 
@@ -109,7 +109,7 @@ public final class StubSchemaRegistry implements AutoCloseable {
         exchange.close();
     }
 
-    static JsonNode parse(String json) throws IOException {
+    public static JsonNode parse(String json) throws IOException {
         return JSON.readTree(json);
     }
 
