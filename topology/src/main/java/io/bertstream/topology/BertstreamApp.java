@@ -305,7 +305,9 @@ public final class BertstreamApp implements AutoCloseable {
     private static final class RestoreLog implements org.apache.kafka.streams.processor.StateRestoreListener {
         @Override
         public void onRestoreStart(TopicPartition partition, String store, long startingOffset, long endingOffset) {
-            log.info("restoring {} from {} (offsets {} to {})", store, partition, startingOffset, endingOffset);
+            if (endingOffset > startingOffset) {
+                log.info("restoring {} from {} (offsets {} to {})", store, partition, startingOffset, endingOffset);
+            }
         }
 
         @Override
@@ -314,7 +316,9 @@ public final class BertstreamApp implements AutoCloseable {
 
         @Override
         public void onRestoreEnd(TopicPartition partition, String store, long restored) {
-            log.info("restored {} from {}: {} records", store, partition, restored);
+            if (restored > 0) {
+                log.info("restored {} from {}: {} records", store, partition, restored);
+            }
         }
     }
 

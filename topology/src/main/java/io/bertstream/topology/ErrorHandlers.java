@@ -46,7 +46,7 @@ public final class ErrorHandlers {
         public ProductionExceptionHandlerResponse handle(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
                                                          Exception exception) {
             boolean retry = exception instanceof RetriableException;
-            log.error("sending a record to {} failed: {}; {}", record.topic(), exception,
+            log.error("sending a record to {} failed: {}; {}", record.topic(), exception.toString(),
                     retry ? "retrying from the last commit" : "failing the stream thread (an infrastructure fault)");
             if (metrics != null) {
                 metrics.productionError(retry);
@@ -57,7 +57,7 @@ public final class ErrorHandlers {
         @Override
         public ProductionExceptionHandlerResponse handleSerializationException(ErrorHandlerContext context,
                 ProducerRecord record, Exception exception, SerializationExceptionOrigin origin) {
-            log.error("serializing a record for {} failed: {}; failing the stream thread", record.topic(), exception);
+            log.error("serializing a record for {} failed: {}; failing the stream thread", record.topic(), exception.toString());
             if (metrics != null) {
                 metrics.productionError(false);
             }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +40,57 @@ class HealthTest {
         settings.put(BertstreamConfig.BATCH_LINGER_MS, "50");
         settings.putAll(overrides);
         return new BertstreamApp(BertstreamConfig.of(settings, Map.of()), SharedModel.of(fake, fake.shape()));
+    }
+
+    /**
+     * A clean start, with traffic and a scrape of /metrics, logs no warning from the app, Kafka Streams or Micrometer.
+     * (Kafka Streams reports the state metrics of an in-memory LRU store under other tag keys than those of a plain
+     * in-memory store; Prometheus refuses a name with two sets of tag keys, and Micrometer warned. Both stores are
+     * plain in-memory stores now, the cache bounded by {@link EmbeddingCache}.)
+     */
+    @Test
+    void aCleanStartWarnsOfNothing() throws Exception {
+        broker().createTopics(2, input, output, dlq);
+        try (var producer = producer(1 << 20)) {
+            for (int i = 0; i < 20; i++) {
+                send(producer, input, "e" + i, json("e" + i, "text " + i % 5).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        var captured = new java.io.ByteArrayOutputStream();
+        var original = System.err;
+        System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                original.write(b);
+                captured.write(b);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) {
+                original.write(bytes, offset, length);
+                captured.write(bytes, offset, length);
+            }
+        }, true));
+        try (var app = app(new FakeEmbedder(), Map.of(BertstreamConfig.CACHE_MAX_ENTRIES, "100")).start()) {
+            assertEquals(20, readCommitted(output, Duration.ofSeconds(60), r -> r.size() >= 20).size());
+            java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + app.metricsPort() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            // Micrometer binds the stores' metrics a minute later; what Prometheus needs can be checked now: one
+            // set of tag keys per metric name, across both stores.
+            var tagKeys = new HashMap<String, java.util.Set<java.util.Set<String>>>();
+            app.streams().metrics().keySet().stream().filter(name -> name.group().equals("stream-state-metrics"))
+                    .forEach(name -> tagKeys.computeIfAbsent(name.name(), n -> new java.util.HashSet<>()).add(name.tags().keySet()));
+            assertTrue(tagKeys.containsKey("num-open-iterators"), tagKeys.keySet().toString());
+            tagKeys.forEach((name, keys) -> assertEquals(1, keys.size(), name + " has one set of tag keys: " + keys));
+        } finally {
+            System.setErr(original);
+        }
+        var warnings = captured.toString(StandardCharsets.UTF_8).lines()
+                .filter(line -> line.matches(".*\\] (WARN|ERROR) .*"))
+                .filter(line -> !line.matches(".*\\] (WARN|ERROR) (kafka\\.|state\\.change|org\\.apache\\.kafka\\.(controller|server|raft|storage|image|metadata|coordinator)).*"))
+                .toList();
+        assertEquals(List.of(), warnings, "no warning from the app, Kafka Streams or its clients, Micrometer");
     }
 
     @Test
