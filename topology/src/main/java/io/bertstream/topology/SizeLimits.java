@@ -90,18 +90,21 @@ public final class SizeLimits {
         String userSource = BertstreamConfig.OUTPUT_MAX_RECORD_BYTES + "=" + userMax;
         var limits = new EnumMap<Kind, Limit>(Kind.class);
         try {
-            int brokerDefault = brokerMessageMaxBytes(admin, timeout);
             limits.put(Kind.OUTPUT, min(min(new Limit(maxRequest, requestSource), new Limit(userMax, userSource)),
-                    topicLimit(admin, settings.outputTopic(), brokerDefault, timeout)));
+                    topicLimit(admin, settings.outputTopic(), null, timeout)));
             limits.put(Kind.DEAD_LETTER, min(min(new Limit(maxRequest, requestSource), new Limit(userMax, userSource)),
-                    topicLimit(admin, settings.deadLetterTopic(), brokerDefault, timeout)));
+                    topicLimit(admin, settings.deadLetterTopic(), null, timeout)));
             int changelogMax = changelogMaxMessageBytes(streamsProps);
             limits.put(Kind.PENDING, min(new Limit(maxRequest, requestSource),
                     topicLimit(admin, EmbeddingTopology.changelogTopic(appId, MicroBatchProcessor.PENDING_STORE), changelogMax, timeout)));
             limits.put(Kind.CACHE, min(new Limit(maxRequest, requestSource),
                     topicLimit(admin, EmbeddingTopology.changelogTopic(appId, MicroBatchProcessor.CACHE_STORE), changelogMax, timeout)));
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot read the topics' size limits from the cluster: " + e.getCause(), e.getCause());
+            String acl = e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException
+                    ? " (grant DESCRIBE_CONFIGS on the output, dead-letter and <application.id>- topics, and on the"
+                    + " cluster when a topic is yet to be created)" : "";
+            throw new IllegalStateException("cannot read the topics' size limits from the cluster: " + e.getCause() + acl,
+                    e.getCause());
         } catch (TimeoutException e) {
             throw new IllegalStateException("cannot read the topics' size limits from the cluster within " + timeout, e);
         } catch (InterruptedException e) {
@@ -179,7 +182,11 @@ public final class SizeLimits {
         return a.bytes() <= b.bytes() ? a : b;
     }
 
-    private static Limit topicLimit(Admin admin, String topic, int fallback, Duration timeout)
+    /**
+     * The topic's max.message.bytes; for a topic that does not exist yet, {@code created} (what Streams will create it
+     * with), or else the broker's message.max.bytes (what auto-creation gives it).
+     */
+    private static Limit topicLimit(Admin admin, String topic, Integer created, Duration timeout)
             throws ExecutionException, InterruptedException, TimeoutException {
         var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try {
@@ -194,6 +201,7 @@ public final class SizeLimits {
                 throw e;
             }
         }
+        int fallback = created != null ? created : brokerMessageMaxBytes(admin, timeout);
         return new Limit(fallback, "max.message.bytes=" + fallback + " of topic " + topic + ", which does not exist yet");
     }
 
