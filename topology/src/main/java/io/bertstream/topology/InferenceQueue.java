@@ -211,6 +211,15 @@ public final class InferenceQueue implements AutoCloseable {
         }
     }
 
+    private boolean closedNow() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private boolean roomLocked() {
         return queuedTokens < settings.maxQueuedTokens() && queuedBytes < settings.maxQueuedBytes();
     }
@@ -254,6 +263,9 @@ public final class InferenceQueue implements AutoCloseable {
         try {
             while (true) {
                 faults.awaitCleared(Faults.Kind.ENGINE);
+                if (closedNow()) {
+                    return; // what was not delivered is computed again by the tasks' next owners
+                }
                 List<Slot> run = retry.isEmpty() ? nextRun() : retry;
                 retry = List.of();
                 if (run == null) {

@@ -421,7 +421,10 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         return false;
     }
 
-    /** The task moves or stops: its pending events stay in the store for whoever owns the task next. */
+    /**
+     * The task moves, stops or is revived (Kafka Streams may call {@link #init} again on this instance): its
+     * pending events stay in the store for whoever owns the task next.
+     */
     @Override
     public void close() {
         closed.forEach(batch -> {
@@ -430,7 +433,9 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
             }
         });
         closed.clear();
-        open.clear();
+        open = new ArrayList<>();
+        openLongest = 0;
+        openTokens = 0;
         undecoded.clear();
         inFlight.clear();
         changeHeld(-held);
