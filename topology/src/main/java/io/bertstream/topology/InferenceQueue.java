@@ -54,10 +54,6 @@ public final class InferenceQueue implements AutoCloseable {
                         + " tokens, queue " + maxQueuedTokens + " tokens / " + maxQueuedBytes + " bytes, wait " + maxWait);
             }
         }
-
-        public static Settings defaults() {
-            return new Settings(16_384, 65_536, 64L << 20, Duration.ofMillis(100));
-        }
     }
 
     /** One micro-batch's texts; done once every text has its outcome. */

@@ -21,9 +21,4 @@ public record Supervision(int maxReplacements, Duration replacementWindow, Durat
             throw new IllegalArgumentException("supervision settings must not be negative");
         }
     }
-
-    public static Supervision defaults() {
-        return new Supervision(3, Duration.ofMinutes(10), Duration.ofMinutes(5), Duration.ofMinutes(5),
-                Duration.ofMinutes(2));
-    }
 }

@@ -59,10 +59,6 @@ public record TopologySettings(List<String> inputTopics, Pattern inputPattern, S
                         + maxChunks + " chunks");
             }
         }
-
-        public static EventLimits defaults() {
-            return new EventLimits(262_144, 256);
-        }
     }
 
     public TopologySettings {

@@ -58,6 +58,10 @@ class InferenceQueueTest {
         }
     }
 
+    /** The queue's settings at the shipped defaults. */
+    private static final InferenceQueue.Settings DEFAULTS = BertstreamConfig.of(java.util.Map.of(), java.util.Map.of())
+            .inferenceSettings();
+
     private final AtomicBoolean paused = new AtomicBoolean();
     private final PipelineMetrics metrics = new PipelineMetrics(new SimpleMeterRegistry());
     private final Faults faults = new Faults(new Faults.Pausable() {
@@ -165,7 +169,7 @@ class InferenceQueueTest {
     @Test
     void aTextThatFailsAloneWhileTheCanaryPassesIsRejectedAndTheOthersAreEmbedded() throws Exception {
         var fake = new FakeEmbedder().poisonedBy(text -> text.contains("poison"));
-        start(fake, InferenceQueue.Settings.defaults());
+        start(fake, DEFAULTS);
         var job = queue.submit(List.of("good one", "a poison pill", "good two"), new int[] {4, 5, 4});
         var other = queue.submit(List.of("another task's text"), new int[] {5});
         await(() -> job.done() && other.done());
@@ -180,7 +184,7 @@ class InferenceQueueTest {
     @Test
     void anEngineThatFailsOnTheCanaryTooPausesRejectsNothingAndResumesWhenItWorks() throws Exception {
         var fake = new FakeEmbedder();
-        start(fake, InferenceQueue.Settings.defaults());
+        start(fake, DEFAULTS);
         fake.failFor(Duration.ofMillis(1500));
         var job = queue.submit(List.of("one", "two"), new int[] {3, 3});
         await(paused::get);
@@ -205,7 +209,7 @@ class InferenceQueueTest {
                 return super.embedAll(texts);
             }
         };
-        start(oom, InferenceQueue.Settings.defaults());
+        start(oom, DEFAULTS);
         var job = queue.submit(List.of("a text"), new int[] {4});
         await(job::done);
         assertInstanceOf(EmbedOutcome.Embedded.class, job.outcomes().get(0), "retried, not dead-lettered");

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,12 +48,13 @@ class MicroBatchTopologyTest {
     private void start(BatchPolicy batch, int cacheEntries, int maxInputBytes) {
         start(new TopologySettings(List.of(IN), null, OUT, DLQ, batch,
                 new TopologySettings.Cache(cacheEntries, 64L << 20), "", maxInputBytes, false, 1_000_000,
-                TopologySettings.EventLimits.defaults()));
+                new TopologySettings.EventLimits(262_144, 256)));
     }
 
     private void start(TopologySettings settings) {
         pipeline = new TestPipeline(settings, TestModel.embedder(), TestModel.shared().shape(),
-                SizeLimits.uniform(1_000_000), InferenceQueue.Settings.defaults(), stateDir);
+                SizeLimits.uniform(1_000_000),
+                BertstreamConfig.of(Map.of(), Map.of()).inferenceSettings(), stateDir);
         metrics = pipeline.metrics;
         driver = pipeline.driver;
         input = pipeline.input(IN);
@@ -221,7 +223,7 @@ class MicroBatchTopologyTest {
     void aTopicPatternReadsEveryMatchingTopicAndRecordsWhichOneInTheLineage() {
         start(new TopologySettings(List.of(), java.util.regex.Pattern.compile("texts\\..*"), OUT, DLQ,
                 new BatchPolicy(2, 100_000, LONG_LINGER), TopologySettings.Cache.off(), "", 1_000_000, true, 1_000_000,
-                TopologySettings.EventLimits.defaults()));
+                new TopologySettings.EventLimits(262_144, 256)));
         driver.createInputTopic("texts.en", Serdes.String().serializer(), Serdes.String().serializer())
                 .pipeInput("a", event("a", "good morning"));
         driver.createInputTopic("texts.de", Serdes.String().serializer(), Serdes.String().serializer())
