@@ -1,9 +1,9 @@
 package io.bertstream.cli;
 
-import ai.djl.engine.Engine;
-import ai.onnxruntime.OrtEnvironment;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bertstream.engine.backend.Backends;
+import io.bertstream.engine.backend.EncoderProvider;
 import io.bertstream.engine.model.BertConfig;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.ModelLoader;
@@ -101,17 +101,13 @@ public final class InspectCommand implements Callable<Integer> {
         return fields;
     }
 
-    /** Loading each runtime proves its native library is present and loads on this machine. */
+    /** Loading each backend's runtime proves its native library is present and loads on this machine. */
     static Map<String, Object> runtimes() {
         var fields = new LinkedHashMap<String, Object>();
         fields.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
-        fields.put("djl", Engine.getDjlVersion());
-        Engine pytorch = Engine.getEngine("PyTorch");
-        fields.put("pytorch", pytorch.getVersion());
-        fields.put("pytorch_device", pytorch.defaultDevice().toString());
-        fields.put("gpus", pytorch.getGpuCount());
-        fields.put("onnxruntime", OrtEnvironment.getEnvironment().getVersion());
-        fields.put("onnxruntime_providers", List.copyOf(OrtEnvironment.getAvailableProviders()).toString());
+        List<EncoderProvider> backends = Backends.available();
+        fields.put("backends", backends.stream().map(EncoderProvider::artifactId).toList().toString());
+        backends.forEach(backend -> fields.putAll(backend.runtime()));
         ai.djl.huggingface.tokenizers.jni.LibUtils.checkStatus();
         fields.put("tokenizers", "loaded");
         return fields;

@@ -1,13 +1,9 @@
 package io.bertstream.engine;
 
-import io.bertstream.engine.backend.Backend;
-import io.bertstream.engine.backend.Device;
+import io.bertstream.engine.backend.Backends;
 import io.bertstream.engine.backend.Encoder;
 import io.bertstream.engine.backend.HiddenStates;
-import io.bertstream.engine.backend.Precision;
 import io.bertstream.engine.backend.TokenBatch;
-import io.bertstream.engine.backend.onnx.OnnxRuntimeEncoder;
-import io.bertstream.engine.backend.pytorch.PyTorchEncoder;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.ModelLoader;
 import io.bertstream.engine.text.LengthPolicy;
@@ -72,25 +68,9 @@ public final class EmbeddingEngine implements AutoCloseable {
         }
     }
 
-    /**
-     * AUTO: ONNX Runtime on the CPU when the model has an ONNX graph (it ran MiniLM 2.3x faster than the NDArray
-     * BERT on PyTorch there), PyTorch on a GPU or for checkpoints without a graph.
-     */
+    /** The backend {@link Backends#choose} picks (AUTO: ONNX Runtime on the CPU for a graph, else PyTorch). */
     private static Encoder openEncoder(LoadedModel model, EngineOptions options) {
-        Backend backend = options.backend();
-        if (backend == Backend.AUTO) {
-            boolean gpu = options.device() == Device.GPU
-                    || options.device() == Device.AUTO && PyTorchEncoder.resolve(Device.AUTO).isGpu();
-            backend = !gpu && model.onnxModel().isPresent() ? Backend.ONNXRUNTIME : Backend.PYTORCH;
-        }
-        if (backend == Backend.PYTORCH) {
-            return PyTorchEncoder.load(model, options.device(), options.precision(), options.threads());
-        }
-        if (options.device() == Device.GPU || options.precision() != Precision.FP32) {
-            throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 on the CPU only; use the "
-                    + "PyTorch backend for device " + options.device() + " / precision " + options.precision());
-        }
-        return OnnxRuntimeEncoder.load(model, options.threads());
+        return Backends.choose(model, options).open(model, options);
     }
 
     public LoadedModel model() {

@@ -5,59 +5,25 @@ import com.sun.jna.Native;
 import com.sun.jna.Structure;
 import io.bertstream.engine.EmbeddingEngine;
 import io.bertstream.engine.EncodedText;
-import io.bertstream.engine.backend.pytorch.PyTorchEncoder;
-import io.bertstream.engine.model.BuiltinModels;
-import io.bertstream.engine.model.LoadedModel;
-import io.bertstream.engine.model.ModelLoader;
 import io.bertstream.engine.text.LengthPolicy;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.function.IntConsumer;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Many small calls through the whole engine (tokenizer, batching, backend) must leave native memory flat.
+ * Many small calls through the whole engine (tokenizer, pass planning, backend) must leave native memory flat.
  * CI runs a few thousand calls (a leaked result per call shows within them); the million-call soak is the same
- * test with more calls: {@code mvn -pl engine test -Dtest=NativeMemoryTest -Dbertstream.soak.calls=1000000}.
+ * test with more calls: {@code -Dbertstream.soak.calls=1000000} on a backend module's native-memory test.
  */
-class NativeMemoryTest {
+public final class NativeMemory {
 
-    private static final int CALLS = Integer.getInteger("bertstream.soak.calls", 0);
+    /** Calls to make instead of each test's default; 0 = the default. */
+    public static final int CALLS = Integer.getInteger("bertstream.soak.calls", 0);
     private static final List<String> TINY = List.of("a");
-    private static LoadedModel minilm;
 
-    @BeforeAll
-    static void load() {
-        minilm = ModelLoader.load(BuiltinModels.MINILM);
-    }
-
-    /**
-     * The weights' NDManager is capped, so an op leaving a result there would throw; the number of arrays alive
-     * under the encoder must be the same after every call as before the first; and malloc must stay flat.
-     */
-    @Test
-    void pyTorchLeavesNoArrayBehind() {
-        try (EmbeddingEngine engine = open(Backend.PYTORCH)) {
-            PyTorchEncoder encoder = (PyTorchEncoder) engine.encoder();
-            int weightsOnly = encoder.liveArrays();
-            assertFlat(engine, CALLS > 0 ? CALLS : 1_500,
-                    call -> assertEquals(weightsOnly, encoder.liveArrays(), "arrays alive after call " + call));
-        }
-    }
-
-    /**
-     * ONNX Runtime allocates with malloc and keeps no count a test could read, so ask glibc instead (see
-     * {@link #assertFlat}).
-     */
-    @Test
-    void onnxRuntimeMallocStaysFlat() {
-        try (EmbeddingEngine engine = open(Backend.ONNXRUNTIME)) {
-            assertFlat(engine, CALLS > 0 ? CALLS : 4_000, call -> { });
-        }
+    private NativeMemory() {
     }
 
     /**
@@ -65,7 +31,7 @@ class NativeMemoryTest {
      * once warm. A leaked result per call (7 layers x 3 tokens x 384 floats) adds ~130 MiB over 2,000 calls
      * (measured with the ONNX Runtime result left unclosed).
      */
-    private static void assertFlat(EmbeddingEngine engine, int calls, IntConsumer everyFiveHundredCalls) {
+    public static void assertFlat(EmbeddingEngine engine, int calls, IntConsumer everyFiveHundredCalls) {
         int[] every = {0, 1, 2, 3, 4, 5, 6};
         int[] last = {6};
         for (int i = 0; i < 500; i++) {
@@ -109,17 +75,12 @@ class NativeMemoryTest {
     }
 
     /** Bytes malloc has handed out and not had back: chunks in use plus mmapped blocks. */
-    private static long mallocInUse() {
+    public static long mallocInUse() {
         MallInfo2 info = LibC.INSTANCE.mallinfo2();
         return info.uordblks + info.hblkhd;
-    }
-
-    private static EmbeddingEngine open(Backend backend) {
-        return EmbeddingEngine.open(minilm, TestEngines.on(backend));
     }
 
     private static void assertOk(List<EncodedText> encoded) {
         assertTrue(encoded.get(0).ok());
     }
-
 }

@@ -119,19 +119,23 @@ public final class PyTorchEncoder implements Encoder {
         return new PyTorchEncoder(model, target, precision);
     }
 
-    /** AUTO = the first GPU when PyTorch sees one, else the CPU. */
-    public static ai.djl.Device resolve(Device device) {
-        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+    /** AUTO = the first GPU when PyTorch sees one, else the CPU (libtorch is not asked where no driver is). */
+    static ai.djl.Device resolve(Device device) {
         return switch (device) {
             case CPU -> ai.djl.Device.cpu();
             case GPU -> {
-                if (gpus == 0) {
+                if (gpuCount() == 0) {
                     throw new IllegalArgumentException("device gpu requested but PyTorch sees no GPU");
                 }
                 yield ai.djl.Device.gpu();
             }
-            case AUTO -> gpus > 0 ? ai.djl.Device.gpu() : ai.djl.Device.cpu();
+            case AUTO -> PyTorchProvider.nvidiaDriverPresent() && gpuCount() > 0 ? ai.djl.Device.gpu() : ai.djl.Device.cpu();
         };
+    }
+
+    /** GPUs libtorch sees; loads libtorch. */
+    static int gpuCount() {
+        return Engine.getEngine("PyTorch").getGpuCount();
     }
 
     private Layer loadLayer(ModelWeights w, String prefix) {
