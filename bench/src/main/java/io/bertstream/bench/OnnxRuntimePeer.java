@@ -12,6 +12,7 @@ import io.bertstream.engine.EngineOptions;
 
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -39,12 +40,12 @@ public final class OnnxRuntimePeer implements Subject {
     private long paddedSlots;
 
     /** {@code maxBatchTokens}: padded-token budget of one forward pass (rows x longest row). */
-    public OnnxRuntimePeer(byte[] graph, int threads, int maxBatchTokens) {
+    public OnnxRuntimePeer(Path graph, int threads, int maxBatchTokens) {
         this.maxBatchTokens = maxBatchTokens;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            session = env.createSession(graph, options);
+            session = env.createSession(graph.toString(), options);
             wantsTokenTypes = session.getInputNames().contains("token_type_ids");
             long[] outShape = ((TensorInfo) session.getOutputInfo().values().iterator().next().getInfo()).getShape();
             hidden = (int) outShape[outShape.length - 1];

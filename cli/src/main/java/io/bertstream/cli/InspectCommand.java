@@ -8,7 +8,6 @@ import io.bertstream.engine.model.BertConfig;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.ModelLoader;
 import io.bertstream.engine.model.PoolingDefaults;
-import io.bertstream.engine.model.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -77,7 +76,7 @@ public final class InspectCommand implements Callable<Integer> {
     static Map<String, Object> describe(LoadedModel m) {
         BertConfig c = m.config();
         PoolingDefaults pooling = m.defaults();
-        long parameters = m.weights().all().values().stream().mapToLong(Tensor::elementCount).sum();
+        long parameters = m.weights().parameterCount();
         var fields = new LinkedHashMap<String, Object>();
         fields.put("name", m.identity().name());
         fields.put("format", m.identity().format().name().toLowerCase(Locale.ROOT));
@@ -96,7 +95,7 @@ public final class InspectCommand implements Callable<Integer> {
         fields.put("default_normalize", pooling.normalize());
         fields.put("defaults_from", pooling.source());
         fields.put("has_pooler", m.weights().hasPooler());
-        fields.put("onnx_graph", m.onnxModel().isPresent());
+        fields.put("onnx_graph", m.onnxGraph().isPresent());
         fields.put("sha256", m.identity().sha256());
         return fields;
     }

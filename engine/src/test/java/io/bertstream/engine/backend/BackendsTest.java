@@ -122,7 +122,7 @@ class BackendsTest {
 
         @Override
         public Optional<String> cannotRun(LoadedModel model) {
-            return backend == Backend.ONNXRUNTIME && model.onnxModel().isEmpty()
+            return backend == Backend.ONNXRUNTIME && model.onnxGraph().isEmpty()
                     ? Optional.of("model " + model.identity().name() + " has no ONNX graph; it needs the PyTorch "
                     + "backend (bertstream-backend-pytorch)") : Optional.empty();
         }

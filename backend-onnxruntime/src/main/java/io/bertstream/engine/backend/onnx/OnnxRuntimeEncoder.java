@@ -10,9 +10,11 @@ import io.bertstream.engine.backend.HiddenStates;
 import io.bertstream.engine.backend.TokenBatch;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.onnx.OnnxGraph;
+import io.bertstream.engine.model.onnx.OnnxHiddenStates;
 
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -40,19 +42,20 @@ public final class OnnxRuntimeEncoder implements Encoder {
     private final int maxPositions;
 
     /**
-     * @param model              ONNX model bytes with every hidden state exposed as a graph output
+     * @param model              an ONNX model file with every hidden state exposed as a graph output
      * @param hiddenStateOutputs output name of hidden state i (0 = embedding output, 1..N = layers)
      * @param maxPositions       rows longer than this are refused (the position table would overflow)
      * @param threads            intra-op threads; 0 = one per core
      */
-    public OnnxRuntimeEncoder(byte[] model, List<String> hiddenStateOutputs, int maxPositions, int threads) {
+    public OnnxRuntimeEncoder(Path model, List<String> hiddenStateOutputs, int maxPositions, int threads) {
         this.environment = OrtEnvironment.getEnvironment();
         this.hiddenStateOutputs = List.copyOf(hiddenStateOutputs);
         this.maxPositions = maxPositions;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            this.session = environment.createSession(model, options);
+            // from the file: ONNX Runtime reads it itself, so the Java heap never holds the model
+            this.session = environment.createSession(model.toString(), options);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot open the model: " + e.getMessage(), e);
         }
@@ -73,13 +76,12 @@ public final class OnnxRuntimeEncoder implements Encoder {
         }
     }
 
-    /** Opens the model's ONNX export with every hidden state added as a graph output. */
+    /** Opens the model's ONNX export with every hidden state added as a graph output (a file in the model cache). */
     public static OnnxRuntimeEncoder load(LoadedModel model, int threads) {
-        byte[] original = model.onnxModel().orElseThrow(() -> new IllegalArgumentException(
+        OnnxGraph graph = model.onnxGraph().orElseThrow(() -> new IllegalArgumentException(
                 "model " + model.identity().name() + " has no ONNX graph; use the PyTorch backend"));
-        OnnxGraph graph = OnnxGraph.parse(original, model.identity().name());
-        List<String> hiddenStates = graph.hiddenStateOutputs();
-        return new OnnxRuntimeEncoder(graph.withExtraOutputs(hiddenStates), hiddenStates, model.maxTokens(), threads);
+        return new OnnxRuntimeEncoder(OnnxHiddenStates.modelFile(graph, model.identity().sha256()),
+                OnnxHiddenStates.outputs(graph), model.maxTokens(), threads);
     }
 
     @Override

@@ -30,7 +30,7 @@ public final class OnnxRuntimeProvider implements EncoderProvider {
 
     @Override
     public Optional<String> cannotRun(LoadedModel model) {
-        return model.onnxModel().isPresent() ? Optional.empty() : Optional.of("model " + model.identity().name()
+        return model.onnxGraph().isPresent() ? Optional.empty() : Optional.of("model " + model.identity().name()
                 + " has no ONNX graph, so ONNX Runtime cannot run it; it needs the PyTorch backend ("
                 + Backends.artifactOf(Backend.PYTORCH) + ")");
     }

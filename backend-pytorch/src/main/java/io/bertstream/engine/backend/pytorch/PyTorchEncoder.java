@@ -18,15 +18,14 @@ import io.bertstream.engine.backend.Encoder;
 import io.bertstream.engine.backend.HiddenStates;
 import io.bertstream.engine.backend.Precision;
 import io.bertstream.engine.backend.TokenBatch;
+import io.bertstream.engine.model.Architecture;
 import io.bertstream.engine.model.BertConfig;
 import io.bertstream.engine.model.LoadedModel;
-import io.bertstream.engine.model.ModelLoadException;
 import io.bertstream.engine.model.ModelWeights;
 import io.bertstream.engine.model.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * BERT written on DJL NDArray ops, run by DJL's PyTorch engine: embeddings + LayerNorm, then N post-LayerNorm
@@ -47,6 +46,7 @@ public final class PyTorchEncoder implements Encoder {
     private final NDManager root;
     private final NDManager weights;
     private final DataType computeType;
+    private final Architecture.Activation activation;
     private final String name;
     private final Embeddings embeddings;
     private final List<Layer> layers;
@@ -54,9 +54,6 @@ public final class PyTorchEncoder implements Encoder {
     private record Embeddings(NDArray word, NDArray position, NDArray tokenType, NDArray normWeight,
                               NDArray normBias) {
     }
-
-    private static final Set<String> SUPPORTED_ACTIVATIONS =
-            Set.of("gelu", "gelu_new", "gelu_pytorch_tanh", "relu");
 
     /** One encoder block; query, key and value projections fused into one [3H, H] matrix. */
     private record Layer(NDArray qkvWeight, NDArray qkvBias, NDArray attnOutWeight, NDArray attnOutBias,
@@ -66,10 +63,8 @@ public final class PyTorchEncoder implements Encoder {
 
     private PyTorchEncoder(LoadedModel model, ai.djl.Device device, Precision precision) {
         this.config = model.config();
-        if (!SUPPORTED_ACTIVATIONS.contains(config.hiddenAct())) {
-            throw new ModelLoadException("PyTorch backend supports hidden_act " + SUPPORTED_ACTIVATIONS + ", not '"
-                    + config.hiddenAct() + "'");
-        }
+        // Architecture.validate refused every other hidden_act when the model was loaded
+        this.activation = Architecture.Activation.of(config.hiddenAct()).orElseThrow();
         this.computeType = switch (precision) {
             case FP32 -> DataType.FLOAT32;
             case FP16 -> DataType.FLOAT16;
@@ -113,6 +108,7 @@ public final class PyTorchEncoder implements Encoder {
                     + precision + " matmul kernel there (measured ~2 GFLOP/s, and bf16 aborted the JVM); use FP32 "
                     + "on the CPU, " + precision + " on a GPU");
         }
+        Engine.getEngine("PyTorch"); // loads libtorch, which the JNI calls below need
         if (threads > 0) {
             JniUtils.setNumThreads(threads);
         }
@@ -264,15 +260,12 @@ public final class PyTorchEncoder implements Encoder {
         }
     }
 
-    /**
-     * BERT's "gelu" is the exact erf form (PyTorch's default); Google's original TF code and "gelu_new" use the
-     * tanh approximation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), which differs by up to ~1e-3.
-     */
+    /** The forms {@link Architecture.Activation} names: exact erf GELU, its tanh approximation, ReLU. */
     private NDArray activation(NDArray x) {
-        return switch (config.hiddenAct()) {
-            case "gelu" -> Activation.gelu(x);
-            case "relu" -> Activation.relu(x);
-            default -> x.pow(3).mul(0.044715).add(x).mul(Math.sqrt(2 / Math.PI)).tanh().add(1).mul(x).mul(0.5);
+        return switch (activation) {
+            case GELU -> Activation.gelu(x);
+            case RELU -> Activation.relu(x);
+            case GELU_TANH -> x.pow(3).mul(0.044715).add(x).mul(Math.sqrt(2 / Math.PI)).tanh().add(1).mul(x).mul(0.5);
         };
     }
 

@@ -180,6 +180,42 @@ public final class TensorBundle {
         return files;
     }
 
+    /**
+     * Checks that the variable's bytes are all there and match the crc32c of the index, reading them in chunks:
+     * a corrupt checkpoint fails when it is loaded, while the values themselves are read only when asked for.
+     */
+    public void verify(Entry entry) {
+        Path data = dataFiles.get(entry.shard());
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(entry.size(), 1 << 20));
+        CRC32C crc = new CRC32C();
+        try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
+            checkBounds(entry, data, channel.size());
+            long at = entry.offset();
+            long end = entry.offset() + entry.size();
+            while (at < end) {
+                chunk.clear().limit((int) Math.min(chunk.capacity(), end - at));
+                int n = channel.read(chunk, at);
+                if (n < 0) {
+                    throw new IOException("unexpected end of file");
+                }
+                crc.update(chunk.flip());
+                at += n;
+            }
+        } catch (IOException e) {
+            throw new ModelLoadException(data, "cannot read variable '" + entry.name() + "': " + e.getMessage(), e);
+        }
+        if (SsTable.Crc.mask(crc.getValue()) != entry.crc32c()) {
+            throw new ModelLoadException(data, "checksum mismatch for variable '" + entry.name() + "' (corrupt data)");
+        }
+    }
+
+    private static void checkBounds(Entry entry, Path data, long fileSize) {
+        if (entry.offset() + entry.size() > fileSize) {
+            throw new ModelLoadException(data, "truncated data shard: variable '" + entry.name() + "' ends at byte "
+                    + (entry.offset() + entry.size()) + " but the file holds " + fileSize);
+        }
+    }
+
     /** The variable's values as fp32, after checking its size and its crc32c against the index. */
     public float[] readFloats(Entry entry) {
         FloatFormat format = switch (entry.dtype()) {
@@ -200,10 +236,7 @@ public final class TensorBundle {
         }
         ByteBuffer bytes = ByteBuffer.allocate((int) entry.size());
         try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
-            if (entry.offset() + entry.size() > channel.size()) {
-                throw new ModelLoadException(data, "truncated data shard: variable '" + entry.name() + "' ends at byte "
-                        + (entry.offset() + entry.size()) + " but the file holds " + channel.size());
-            }
+            checkBounds(entry, data, channel.size());
             long at = entry.offset();
             while (bytes.hasRemaining()) {
                 int n = channel.read(bytes, at);
