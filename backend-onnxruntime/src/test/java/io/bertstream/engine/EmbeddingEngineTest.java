@@ -7,7 +7,7 @@ import io.bertstream.engine.backend.HiddenStates;
 import io.bertstream.engine.backend.Precision;
 import io.bertstream.engine.backend.SampleTexts;
 import io.bertstream.engine.backend.TestEngines;
-import io.bertstream.engine.backend.TokenBatch;
+import io.bertstream.engine.backend.TokenPass;
 import io.bertstream.engine.backend.onnx.OnnxRuntimeEncoder;
 import io.bertstream.engine.text.LengthPolicy;
 import org.junit.jupiter.api.Test;
@@ -35,7 +35,7 @@ class EmbeddingEngineTest extends EngineContract {
 
     @Test
     void smallTokenBudgetsSplitIntoManyPassesWithTheSameResults() {
-        EngineOptions tight = TestEngines.on(Backend.ONNXRUNTIME).withBatching(600, 3);
+        EngineOptions tight = TestEngines.on(Backend.ONNXRUNTIME).withPassLimits(600, 3);
         List<String> texts = SampleTexts.VARIED;
         try (EmbeddingEngine small = EmbeddingEngine.open(minilm, tight)) {
             List<EncodedText> a = small.encodeAll(texts, last(), LengthPolicy.truncateHead());
@@ -50,8 +50,8 @@ class EmbeddingEngineTest extends EngineContract {
     /** Watches the forward passes the engine makes over a real encoder. */
     @Test
     void batchesAreSortedKeepToTheTokenBudgetAndRowCapAndPadLittle() {
-        List<TokenBatch> passes = new ArrayList<>();
-        EngineOptions options = TestEngines.on(Backend.ONNXRUNTIME).withBatching(1024, 4);
+        List<TokenPass> passes = new ArrayList<>();
+        EngineOptions options = TestEngines.on(Backend.ONNXRUNTIME).withPassLimits(1024, 4);
         List<String> texts = new ArrayList<>(SampleTexts.VARIED);
         for (int i = 1; i <= 12; i++) {
             texts.add("word ".repeat(i * 7));
@@ -62,7 +62,7 @@ class EmbeddingEngineTest extends EngineContract {
             int realTokens = out.stream().mapToInt(e -> e.segments().get(0).segment().length()).sum();
             int seen = 0;
             int previousLongest = 0;
-            for (TokenBatch pass : passes) {
+            for (TokenPass pass : passes) {
                 int real = (int) Arrays.stream(pass.attentionMask()).sum();
                 seen += real;
                 assertTrue(pass.size() <= 4, "row cap");
@@ -79,7 +79,7 @@ class EmbeddingEngineTest extends EngineContract {
         }
     }
 
-    private static Encoder recording(Encoder real, List<TokenBatch> passes) {
+    private static Encoder recording(Encoder real, List<TokenPass> passes) {
         return new Encoder() {
             @Override
             public String name() {
@@ -92,7 +92,7 @@ class EmbeddingEngineTest extends EngineContract {
             }
 
             @Override
-            public HiddenStates forward(TokenBatch batch, int[] layers) {
+            public HiddenStates forward(TokenPass batch, int[] layers) {
                 passes.add(batch);
                 return real.forward(batch, layers);
             }

@@ -57,8 +57,8 @@ public final class SharedModel implements AutoCloseable {
         var spec = ExtractionSpec.modelDefaults()
                 .withTruncateDims(config.getInt(TRUNCATE_DIMS))
                 .withDocumentVector(config.getBoolean(DOCUMENT_VECTOR))
-                .withLength(new LengthPolicy(config.getEnum(LENGTH_MODE, LengthPolicy.Mode.class),
-                        config.getInt(LENGTH_MAX_TOKENS), config.getInt(LENGTH_OVERLAP)));
+                .withLength(new LengthPolicy(lengthMode(config), config.getInt(LENGTH_MAX_TOKENS),
+                        config.getInt(LENGTH_OVERLAP)));
         if (config.optional(LAYERS) != null) {
             spec = spec.withLayers(LayerSpec.parse(config.optional(LAYERS), config.optional(LAYERS_COMBINE)));
         }
@@ -72,6 +72,15 @@ public final class SharedModel implements AutoCloseable {
             spec = spec.withQuantize(Quantizer.Kind.parse(config.optional(QUANTIZE)));
         }
         return spec;
+    }
+
+    /** Through the engine's one parser of length modes (head, tail, head-tail, chunk; truncate-* accepted too). */
+    private static LengthPolicy.Mode lengthMode(BertstreamConfig config) {
+        try {
+            return LengthPolicy.Mode.parse(config.require(LENGTH_MODE));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(LENGTH_MODE + ": " + e.getMessage(), e);
+        }
     }
 
     /** Wraps an embedder someone else owns (tests, the demo): closing this leaves it open. */

@@ -7,7 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.bertstream.engine.backend.Encoder;
 import io.bertstream.engine.backend.HiddenStates;
-import io.bertstream.engine.backend.TokenBatch;
+import io.bertstream.engine.backend.TokenPass;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.onnx.OnnxGraph;
 import io.bertstream.engine.model.onnx.OnnxHiddenStates;
@@ -95,23 +95,20 @@ public final class OnnxRuntimeEncoder implements Encoder {
     }
 
     @Override
-    public HiddenStates forward(TokenBatch batch, int[] layers) {
-        if (batch.seqLen() > maxPositions) {
-            throw new IllegalArgumentException("sequence of " + batch.seqLen() + " tokens exceeds the model's "
+    public HiddenStates forward(TokenPass pass, int[] layers) {
+        if (pass.seqLen() > maxPositions) {
+            throw new IllegalArgumentException("sequence of " + pass.seqLen() + " tokens exceeds the model's "
                     + maxPositions + " positions");
         }
         Set<String> requested = new LinkedHashSet<>();
         for (int layer : layers) {
-            if (layer < 0 || layer > numLayers()) {
-                throw new IllegalArgumentException("hidden-state index " + layer + " outside 0.." + numLayers());
-            }
             requested.add(hiddenStateOutputs.get(layer));
         }
-        long[] shape = {batch.size(), batch.seqLen()};
+        long[] shape = {pass.size(), pass.seqLen()};
         Set<String> inputNames = session.getInputNames();
-        try (OnnxTensor ids = tensor(batch.inputIds(), shape);
-             OnnxTensor mask = tensor(batch.attentionMask(), shape);
-             OnnxTensor types = tensor(batch.tokenTypeIds(), shape)) {
+        try (OnnxTensor ids = tensor(pass.inputIds(), shape);
+             OnnxTensor mask = tensor(pass.attentionMask(), shape);
+             OnnxTensor types = tensor(pass.tokenTypeIds(), shape)) {
             Map<String, OnnxTensor> inputs = new HashMap<>();
             inputs.put(INPUT_IDS, ids);
             if (inputNames.contains(ATTENTION_MASK)) {
@@ -132,7 +129,7 @@ public final class OnnxRuntimeEncoder implements Encoder {
                     data[i] = new float[buffer.remaining()];
                     buffer.get(data[i]);
                 }
-                return new HiddenStates(batch.size(), batch.seqLen(), hidden, layers.clone(), data);
+                return new HiddenStates(pass.size(), pass.seqLen(), hidden, layers.clone(), data);
             }
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime forward pass failed: " + e.getMessage(), e);

@@ -17,7 +17,7 @@ import io.bertstream.engine.backend.Device;
 import io.bertstream.engine.backend.Encoder;
 import io.bertstream.engine.backend.HiddenStates;
 import io.bertstream.engine.backend.Precision;
-import io.bertstream.engine.backend.TokenBatch;
+import io.bertstream.engine.backend.TokenPass;
 import io.bertstream.engine.model.Architecture;
 import io.bertstream.engine.model.BertConfig;
 import io.bertstream.engine.model.LoadedModel;
@@ -34,7 +34,7 @@ import java.util.List;
  *
  * <p>Native memory: the weights live in their own manager, capped once loaded, so an op that would leave its
  * result there (an op whose first operand is a weight) throws instead of leaking. Each forward pass runs in a
- * sub-manager closed before returning, and each layer in a nested one, so a big batch holds one layer's
+ * sub-manager closed before returning, and each layer in a nested one, so a big pass holds one layer's
  * attention scores at a time, not all of them.
  */
 public final class PyTorchEncoder implements Encoder {
@@ -183,15 +183,10 @@ public final class PyTorchEncoder implements Encoder {
     }
 
     @Override
-    public HiddenStates forward(TokenBatch batch, int[] wanted) {
-        if (batch.seqLen() > config.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException("sequence of " + batch.seqLen() + " tokens exceeds the model's "
+    public HiddenStates forward(TokenPass pass, int[] wanted) {
+        if (pass.seqLen() > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence of " + pass.seqLen() + " tokens exceeds the model's "
                     + config.maxPositionEmbeddings() + " positions");
-        }
-        for (int layer : wanted) {
-            if (layer < 0 || layer > layers.size()) {
-                throw new IllegalArgumentException("hidden-state index " + layer + " outside 0.." + layers.size());
-            }
         }
         // Gradient mode is per thread in PyTorch; no autograd graph is ever wanted here.
         JniUtils.setGradMode(false);
@@ -199,13 +194,13 @@ public final class PyTorchEncoder implements Encoder {
         for (int layer : wanted) {
             maxWanted = Math.max(maxWanted, layer);
         }
-        Shape rows = new Shape(batch.size(), batch.seqLen());
+        Shape rows = new Shape(pass.size(), pass.seqLen());
         try (NDManager scope = root.newSubManager()) {
-            NDArray ids = scope.create(batch.inputIds(), rows);
-            NDArray types = scope.create(batch.tokenTypeIds(), rows);
+            NDArray ids = scope.create(pass.inputIds(), rows);
+            NDArray types = scope.create(pass.tokenTypeIds(), rows);
             // [B, 1, 1, T]: 0 on real keys, MASKED on padding, broadcast over heads and queries
-            NDArray maskBias = scope.create(batch.attentionMask(), rows).toType(computeType, false)
-                    .sub(1).mul(-MASKED).reshape(batch.size(), 1, 1, batch.seqLen());
+            NDArray maskBias = scope.create(pass.attentionMask(), rows).toType(computeType, false)
+                    .sub(1).mul(-MASKED).reshape(pass.size(), 1, 1, pass.seqLen());
             List<NDArray> states = new ArrayList<>(maxWanted + 1);
             states.add(embed(scope, ids, types));
             for (int i = 0; i < maxWanted; i++) {
@@ -215,7 +210,7 @@ public final class PyTorchEncoder implements Encoder {
             for (int i = 0; i < wanted.length; i++) {
                 data[i] = states.get(wanted[i]).toType(DataType.FLOAT32, false).toFloatArray();
             }
-            return new HiddenStates(batch.size(), batch.seqLen(), config.hiddenSize(), wanted.clone(), data);
+            return new HiddenStates(pass.size(), pass.seqLen(), config.hiddenSize(), wanted.clone(), data);
         }
     }
 
@@ -227,7 +222,7 @@ public final class PyTorchEncoder implements Encoder {
         return layerNorm(sum, embeddings.normWeight(), embeddings.normBias());
     }
 
-    /** Rows of {@code table} for each index; the result belongs to the indexes' (per-batch) manager. */
+    /** Rows of {@code table} for each index; the result belongs to the indexes' (per-pass) manager. */
     private static NDArray lookup(NDArray indexes, NDArray table) {
         return Embedding.embedding(indexes, table, SparseFormat.DENSE).singletonOrThrow();
     }

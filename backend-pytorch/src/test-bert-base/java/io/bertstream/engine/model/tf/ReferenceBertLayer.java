@@ -145,7 +145,10 @@ final class ReferenceBertLayer {
         return y;
     }
 
+    /** Read once each: ModelWeights reads a tensor from the checkpoint on every get(). */
+    private final java.util.Map<String, float[]> read = new java.util.HashMap<>();
+
     private float[] w(String name) {
-        return weights.get(name).data();
+        return read.computeIfAbsent(name, n -> weights.get(n).data());
     }
 }

@@ -119,21 +119,24 @@ class OnnxGraphTest {
     }
 
     private static float[][] embeddingLayerNorm(LoadedModel model, long[] ids) {
-        ModelWeights w = model.weights();
+        ModelWeights w = model.weights(); // each get() reads the tensor from the file: once each
+        float[] words = w.get("embeddings.word_embeddings.weight").data();
+        float[] positions = w.get("embeddings.position_embeddings.weight").data();
+        float[] types = w.get("embeddings.token_type_embeddings.weight").data();
+        float[] gamma = w.get("embeddings.LayerNorm.weight").data();
+        float[] beta = w.get("embeddings.LayerNorm.bias").data();
         int h = model.config().hiddenSize();
         float[][] out = new float[ids.length][h];
         for (int t = 0; t < ids.length; t++) {
             double[] x = new double[h];
             for (int i = 0; i < h; i++) {
-                x[i] = w.get("embeddings.word_embeddings.weight").data()[(int) ids[t] * h + i]
-                        + w.get("embeddings.position_embeddings.weight").data()[t * h + i]
-                        + w.get("embeddings.token_type_embeddings.weight").data()[i];
+                x[i] = words[(int) ids[t] * h + i] + positions[t * h + i] + types[i];
             }
             double mean = Arrays.stream(x).average().orElseThrow();
             double variance = Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElseThrow();
             for (int i = 0; i < h; i++) {
                 out[t][i] = (float) ((x[i] - mean) / Math.sqrt(variance + model.config().layerNormEps())
-                        * w.get("embeddings.LayerNorm.weight").data()[i] + w.get("embeddings.LayerNorm.bias").data()[i]);
+                        * gamma[i] + beta[i]);
             }
         }
         return out;

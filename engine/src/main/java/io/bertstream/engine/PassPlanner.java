@@ -10,19 +10,19 @@ package io.bertstream.engine;
  * ~67 us per token for MiniLM). A greedy cut would either pad heavily (long rows beside short ones) or make
  * many tiny passes; the optimum does neither.
  */
-public final class BatchPlanner {
+public final class PassPlanner {
 
     /** Fixed cost of one forward pass, in padded-token slots. */
     static final int PASS_COST_TOKENS = 32;
 
-    private BatchPlanner() {
+    private PassPlanner() {
     }
 
     /**
      * @param sortedLengths row lengths in tokens, ascending
      * @return the exclusive end index of each pass, ascending; the last is {@code sortedLengths.length}
      */
-    public static int[] plan(int[] sortedLengths, int maxBatchTokens, int maxBatchRows) {
+    public static int[] plan(int[] sortedLengths, int maxPassTokens, int maxPassRows) {
         int n = sortedLengths.length;
         long[] best = new long[n + 1];
         int[] start = new int[n + 1];
@@ -30,9 +30,9 @@ public final class BatchPlanner {
             int longest = sortedLengths[end - 1];
             best[end] = Long.MAX_VALUE;
             // A pass [from, end) pads every row to the longest, its last; a single row always fits.
-            for (int from = end - 1; from >= 0 && end - from <= maxBatchRows; from--) {
+            for (int from = end - 1; from >= 0 && end - from <= maxPassRows; from--) {
                 long slots = (long) (end - from) * longest;
-                if (end - from > 1 && slots > maxBatchTokens) {
+                if (end - from > 1 && slots > maxPassTokens) {
                     break;
                 }
                 long cost = best[from] + slots + PASS_COST_TOKENS;

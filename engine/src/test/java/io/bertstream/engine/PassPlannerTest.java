@@ -9,31 +9,31 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class BatchPlannerTest {
+class PassPlannerTest {
 
     @Test
     void equalLengthsFillPassesToTheRowCap() {
         int[] lengths = new int[10];
         Arrays.fill(lengths, 20);
-        assertArrayEquals(new int[] {4, 8, 10}, BatchPlanner.plan(lengths, 8192, 4));
+        assertArrayEquals(new int[] {4, 8, 10}, PassPlanner.plan(lengths, 8192, 4));
     }
 
     @Test
     void aLongStragglerGetsItsOwnPassInsteadOfPaddingTheShortOnes() {
         int[] lengths = {10, 10, 10, 10, 10, 10, 10, 400};
-        assertArrayEquals(new int[] {7, 8}, BatchPlanner.plan(lengths, 8192, 64));
+        assertArrayEquals(new int[] {7, 8}, PassPlanner.plan(lengths, 8192, 64));
     }
 
     @Test
     void aRowLongerThanTheBudgetStillRunsAlone() {
-        assertArrayEquals(new int[] {1, 2}, BatchPlanner.plan(new int[] {300, 600}, 512, 64));
+        assertArrayEquals(new int[] {1, 2}, PassPlanner.plan(new int[] {300, 600}, 512, 64));
     }
 
     @Test
     void realisticLengthsPadUnderTenPercentWithinBudgetAndCap() {
         Random random = new Random(7);
         int[] lengths = random.ints(256, 5, 200).sorted().toArray();
-        int[] ends = BatchPlanner.plan(lengths, 8192, 64);
+        int[] ends = PassPlanner.plan(lengths, 8192, 64);
         long real = 0;
         long slots = 0;
         int from = 0;
@@ -54,6 +54,6 @@ class BatchPlannerTest {
 
     @Test
     void noRowsNoPasses() {
-        assertEquals(0, BatchPlanner.plan(new int[0], 8192, 64).length);
+        assertEquals(0, PassPlanner.plan(new int[0], 8192, 64).length);
     }
 }
