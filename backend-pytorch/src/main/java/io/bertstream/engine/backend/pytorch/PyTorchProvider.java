@@ -1,6 +1,7 @@
 package io.bertstream.engine.backend.pytorch;
 
 import ai.djl.engine.Engine;
+import io.bertstream.engine.DjlDefaults;
 import io.bertstream.engine.EngineOptions;
 import io.bertstream.engine.backend.Backend;
 import io.bertstream.engine.backend.Backends;
@@ -18,6 +19,10 @@ import java.util.stream.Stream;
 
 /** DJL's PyTorch engine as an engine backend: every model, CPU or GPU, fp32 or (on a GPU) fp16 / bf16. */
 public final class PyTorchProvider implements EncoderProvider {
+
+    static {
+        DjlDefaults.apply(); // before DJL's engine first runs (it calls home unless told not to)
+    }
 
     @Override
     public Backend backend() {
