@@ -9,6 +9,9 @@ import io.bertstream.engine.backend.Encoder;
 import io.bertstream.engine.backend.EncoderProvider;
 import io.bertstream.engine.model.LoadedModel;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +22,8 @@ import java.util.stream.Stream;
 
 /** DJL's PyTorch engine as an engine backend: every model, CPU or GPU, fp32 or (on a GPU) fp16 / bf16. */
 public final class PyTorchProvider implements EncoderProvider {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PyTorchProvider.class);
 
     static {
         DjlDefaults.apply(); // before DJL's engine first runs (it calls home unless told not to)
@@ -45,7 +50,15 @@ public final class PyTorchProvider implements EncoderProvider {
      */
     @Override
     public boolean gpuVisible() {
-        return nvidiaDriverPresent() && PyTorchEncoder.gpuCount() > 0;
+        if (!nvidiaDriverPresent()) {
+            return false;
+        }
+        int gpus = PyTorchEncoder.gpuCount();
+        if (gpus == 0) {
+            LOG.warn("an NVIDIA driver is present but PyTorch sees no GPU (CUDA build of libtorch missing, or a "
+                    + "driver too old for it): running on the CPU");
+        }
+        return gpus > 0;
     }
 
     /** The kernel driver lists one directory per GPU; CUDA_VISIBLE_DEVICES="" or "-1" hides them all. */

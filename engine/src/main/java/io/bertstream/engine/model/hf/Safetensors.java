@@ -110,10 +110,8 @@ public final class Safetensors {
     }
 
     private static float[] readValues(Path file, long at, int bytes, FloatFormat format, int count) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer data = ByteBuffer.allocate(bytes);
-            readFully(channel, data, at);
-            return format.decode(data.flip(), count);
+        try {
+            return format.read(file, at, count, null);
         } catch (IOException e) {
             throw new ModelLoadException(file, "cannot read: " + e.getMessage(), e);
         }

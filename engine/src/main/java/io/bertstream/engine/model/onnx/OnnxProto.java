@@ -3,6 +3,7 @@ package io.bertstream.engine.model.onnx;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
+import io.bertstream.engine.model.FloatFormat;
 import io.bertstream.engine.model.Protobuf;
 
 import java.io.IOException;
@@ -113,6 +114,11 @@ public final class OnnxProto {
         /** The bytes, read now (little-endian order is the caller's to set). */
         ByteBuffer read();
 
+        /** The bytes as {@code count} floats of {@code format}, read now. */
+        default float[] floats(FloatFormat format, int count) {
+            return format.decode(read(), count);
+        }
+
         record Inline(ByteString bytes) implements RawData {
             @Override
             public long size() {
@@ -129,6 +135,16 @@ public final class OnnxProto {
             @Override
             public long size() {
                 return length;
+            }
+
+            /** Streamed from the file in chunks: the heap never holds the bytes beside the floats. */
+            @Override
+            public float[] floats(FloatFormat format, int count) {
+                try {
+                    return format.read(file, offset, count, null);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(file + ": cannot read tensor data: " + e.getMessage(), e);
+                }
             }
 
             @Override

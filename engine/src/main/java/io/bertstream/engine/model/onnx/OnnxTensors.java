@@ -46,7 +46,7 @@ public final class OnnxTensors {
     public static float[] floats(Tensor t, String origin) {
         checkSize(t, origin);
         if (t.raw().size() > 0 || t.floatData().length == 0) {
-            return format(t, origin).decode(t.raw().read(), (int) t.elementCount());
+            return t.raw().floats(format(t, origin), (int) t.elementCount());
         }
         return t.floatData();
     }

@@ -234,25 +234,21 @@ public final class TensorBundle {
             throw new ModelLoadException(indexFile, "variable '" + entry.name() + "' has " + entry.size()
                     + " bytes for " + count + " values of " + format);
         }
-        ByteBuffer bytes = ByteBuffer.allocate((int) entry.size());
+        CRC32C crc = new CRC32C();
+        float[] values;
         try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
             checkBounds(entry, data, channel.size());
-            long at = entry.offset();
-            while (bytes.hasRemaining()) {
-                int n = channel.read(bytes, at);
-                if (n < 0) {
-                    throw new IOException("unexpected end of file");
-                }
-                at += n;
-            }
         } catch (IOException e) {
             throw new ModelLoadException(data, "cannot read variable '" + entry.name() + "': " + e.getMessage(), e);
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes.array());
+        try {
+            values = format.read(data, entry.offset(), (int) count, crc);
+        } catch (IOException e) {
+            throw new ModelLoadException(data, "cannot read variable '" + entry.name() + "': " + e.getMessage(), e);
+        }
         if (SsTable.Crc.mask(crc.getValue()) != entry.crc32c()) {
             throw new ModelLoadException(data, "checksum mismatch for variable '" + entry.name() + "' (corrupt data)");
         }
-        return format.decode(bytes.flip(), (int) count);
+        return values;
     }
 }
