@@ -156,15 +156,17 @@ public final class PyTorchEncoder implements Encoder {
         return fused;
     }
 
+    /**
+     * One weight read from the checkpoint now, into libtorch's own memory. DJL hands a Java array to libtorch in a
+     * direct ByteBuffer that the tensor keeps using (counted against -XX:MaxDirectMemorySize, which defaults to
+     * -Xmx), so the weights are copied out of it (or converted) and the buffer is left to the garbage collector:
+     * they stay resident once, in libtorch, whatever the heap size.
+     */
     private NDArray load(ModelWeights w, String name) {
         Tensor t = w.get(name);
-        NDArray fp32 = weights.create(t.data(), new Shape(t.shape()));
-        if (computeType == DataType.FLOAT32) {
-            return fp32;
+        try (NDArray staged = weights.create(t.data(), new Shape(t.shape()))) {
+            return computeType == DataType.FLOAT32 ? staged.duplicate() : staged.toType(computeType, true);
         }
-        NDArray converted = fp32.toType(computeType, false);
-        fp32.close();
-        return converted;
     }
 
     @Override
