@@ -60,13 +60,8 @@ public enum FloatFormat {
             for (int done = 0; done < count; ) {
                 int n = Math.min(count - done, chunk.capacity() / bytes);
                 chunk.clear().limit(n * bytes);
-                while (chunk.hasRemaining()) {
-                    int read = channel.read(chunk, position);
-                    if (read < 0) {
-                        throw new IOException("unexpected end of file at byte " + position);
-                    }
-                    position += read;
-                }
+                FileBytes.readFully(channel, chunk, position);
+                position += (long) n * bytes;
                 chunk.flip();
                 if (checksum != null) {
                     checksum.update(chunk.duplicate());

@@ -3,6 +3,7 @@ package io.bertstream.engine.model.hf;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bertstream.engine.model.FileBytes;
 import io.bertstream.engine.model.FloatFormat;
 import io.bertstream.engine.model.ModelLoadException;
 import io.bertstream.engine.model.ModelWeights;
@@ -38,14 +39,14 @@ public final class Safetensors {
                 throw new ModelLoadException(file, "truncated safetensors file: " + size + " bytes, no header");
             }
             ByteBuffer lengthBytes = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, lengthBytes, 0);
+            FileBytes.readFully(channel, lengthBytes, 0);
             long headerLength = lengthBytes.flip().getLong();
             if (headerLength <= 0 || headerLength > MAX_HEADER || headerLength > size - Long.BYTES) {
                 throw new ModelLoadException(file, "corrupt safetensors file: header length " + headerLength
                         + " does not fit a file of " + size + " bytes");
             }
             ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, headerBytes, Long.BYTES);
+            FileBytes.readFully(channel, headerBytes, Long.BYTES);
             JsonNode header = parseHeader(new String(headerBytes.array(), StandardCharsets.UTF_8), file);
             long dataStart = Long.BYTES + headerLength;
             return readTensors(header, dataStart, size - dataStart, file);
@@ -124,16 +125,5 @@ public final class Safetensors {
             case "BF16" -> FloatFormat.BF16;
             default -> null;
         };
-    }
-
-    private static void readFully(FileChannel channel, ByteBuffer into, long position) throws IOException {
-        long at = position;
-        while (into.hasRemaining()) {
-            int n = channel.read(into, at);
-            if (n < 0) {
-                throw new IOException("unexpected end of file at byte " + at);
-            }
-            at += n;
-        }
     }
 }

@@ -1,13 +1,16 @@
 package io.bertstream.engine.model.onnx;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
+import io.bertstream.engine.model.FileBytes;
 import io.bertstream.engine.model.onnx.OnnxGraph.GraphField;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -58,12 +61,9 @@ public final class GraphEdit {
 
     /** The payload of one of the graph's fields (a node, an initializer...), read from the file. */
     public byte[] read(GraphField field) {
-        try (FileChannel in = FileChannel.open(graph.file(), StandardOpenOption.READ)) {
-            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(Math.toIntExact(field.end() - field.start()));
-            while (bytes.hasRemaining() && in.read(bytes, field.start() + bytes.position()) >= 0) {
-                // positional reads until full
-            }
-            com.google.protobuf.CodedInputStream message = com.google.protobuf.CodedInputStream.newInstance(bytes.flip());
+        try {
+            CodedInputStream message = CodedInputStream.newInstance(
+                    FileBytes.read(graph.file(), field.start(), Math.toIntExact(field.end() - field.start())));
             message.readTag();
             return message.readByteArray();
         } catch (IOException e) {
@@ -95,7 +95,7 @@ public final class GraphEdit {
                     }
                 }
                 for (byte[] field : appended) {
-                    out.write(java.nio.ByteBuffer.wrap(field));
+                    out.write(ByteBuffer.wrap(field));
                 }
                 copy(in, graph.graphEnd(), in.size() - graph.graphEnd(), out);
             }

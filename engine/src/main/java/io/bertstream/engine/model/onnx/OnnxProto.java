@@ -3,15 +3,14 @@ package io.bertstream.engine.model.onnx;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
+import io.bertstream.engine.model.FileBytes;
 import io.bertstream.engine.model.FloatFormat;
 import io.bertstream.engine.model.Protobuf;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -149,20 +148,11 @@ public final class OnnxProto {
 
             @Override
             public ByteBuffer read() {
-                ByteBuffer bytes = ByteBuffer.allocate(length);
-                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-                    long at = offset;
-                    while (bytes.hasRemaining()) {
-                        int n = channel.read(bytes, at);
-                        if (n < 0) {
-                            throw new IOException("unexpected end of file at byte " + at);
-                        }
-                        at += n;
-                    }
+                try {
+                    return FileBytes.read(file, offset, length);
                 } catch (IOException e) {
                     throw new UncheckedIOException(file + ": cannot read tensor data: " + e.getMessage(), e);
                 }
-                return bytes.flip();
             }
         }
     }

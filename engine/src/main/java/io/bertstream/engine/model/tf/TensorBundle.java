@@ -4,6 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import io.bertstream.engine.model.FloatFormat;
 import io.bertstream.engine.model.ModelLoadException;
+import io.bertstream.engine.model.Protobuf;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -133,27 +134,16 @@ public final class TensorBundle {
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case ENTRY_DTYPE -> dtype = in.readEnum();
-                case ENTRY_SHAPE -> {
-                    int limit = in.pushLimit(in.readRawVarint32());
-                    for (int t = in.readTag(); t != 0; t = in.readTag()) {
+                case ENTRY_SHAPE -> Protobuf.nested(in, shapeIn -> {
+                    for (int t = shapeIn.readTag(); t != 0; t = shapeIn.readTag()) {
                         if (WireFormat.getTagFieldNumber(t) == SHAPE_DIM) {
-                            int dimLimit = in.pushLimit(in.readRawVarint32());
-                            long dimSize = 0;
-                            for (int d = in.readTag(); d != 0; d = in.readTag()) {
-                                if (WireFormat.getTagFieldNumber(d) == DIM_SIZE) {
-                                    dimSize = in.readInt64();
-                                } else {
-                                    in.skipField(d);
-                                }
-                            }
-                            shape.add(dimSize);
-                            in.popLimit(dimLimit);
+                            shape.add(Protobuf.nested(shapeIn, TensorBundle::dimSize));
                         } else {
-                            in.skipField(t);
+                            shapeIn.skipField(t);
                         }
                     }
-                    in.popLimit(limit);
-                }
+                    return shape;
+                });
                 case ENTRY_SHARD_ID -> shard = in.readInt32();
                 case ENTRY_OFFSET -> offset = in.readInt64();
                 case ENTRY_SIZE -> size = in.readInt64();
@@ -166,6 +156,19 @@ public final class TensorBundle {
             throw new IOException("shard " + shard + ", offset " + offset + ", size " + size + " out of range");
         }
         return new Entry(name, dtype, shape.stream().mapToLong(Long::longValue).toArray(), shard, offset, size, crc);
+    }
+
+    /** TensorShapeProto.Dim's size. */
+    private static long dimSize(CodedInputStream in) throws IOException {
+        long size = 0;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            if (WireFormat.getTagFieldNumber(tag) == DIM_SIZE) {
+                size = in.readInt64();
+            } else {
+                in.skipField(tag);
+            }
+        }
+        return size;
     }
 
     public Map<String, Entry> entries() {
