@@ -4,8 +4,12 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.apache.kafka.common.config.ConfigDef;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -74,6 +78,142 @@ class BertstreamConfigTest {
         var noTopics = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(
                 BertstreamConfig.OUTPUT_TOPIC, "o", BertstreamConfig.DLQ_TOPIC, "d"), Map.of()).topologySettings());
         assertTrue(noTopics.getMessage().contains("input topics"));
+    }
+
+    @Test
+    void outOfRangeValuesAreRefusedNamingKeyValueAndWhatIsAllowedOnOneLine() {
+        var refused = assertThrows(IllegalArgumentException.class,
+                () -> BertstreamConfig.of(Map.of(BertstreamConfig.OUTPUT_MAX_RECORD_BYTES, "-1"), Map.of()));
+        assertEquals("bertstream.output.max-record-bytes=-1 is refused; allowed: a whole number, 1024 or more",
+                refused.getMessage());
+        var fromEnvironment = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(),
+                Map.of("BERTSTREAM_METRICS_PORT", "65536")));
+        assertEquals("bertstream.metrics.port=65536 (from BERTSTREAM_METRICS_PORT) is refused; allowed: a whole number, -1 to 65535",
+                fromEnvironment.getMessage());
+    }
+
+    /** Every numeric key with a range: its bounds are allowed, one step past them is refused. */
+    @Test
+    void everyRangeHoldsAtItsBounds() {
+        int checked = 0;
+        for (ConfigDef.ConfigKey key : BertstreamConfig.KEYS.configKeys().values()) {
+            if (!(key.validator instanceof ConfigValidators.Range range)) {
+                continue;
+            }
+            assertEquals(range.min(), BertstreamConfig.of(Map.of(key.name, Long.toString(range.min())), Map.of()).getInt(key.name));
+            var below = assertThrows(IllegalArgumentException.class,
+                    () -> BertstreamConfig.of(Map.of(key.name, Long.toString(range.min() - 1)), Map.of()), key.name);
+            assertTrue(below.getMessage().startsWith(key.name + "=" + (range.min() - 1) + " is refused; allowed: a whole number, "),
+                    below.getMessage());
+            if (range.max() < Integer.MAX_VALUE) {
+                assertEquals(range.max(), BertstreamConfig.of(Map.of(key.name, Long.toString(range.max())), Map.of()).getInt(key.name));
+                assertThrows(IllegalArgumentException.class,
+                        () -> BertstreamConfig.of(Map.of(key.name, Long.toString(range.max() + 1)), Map.of()), key.name);
+            }
+            var notANumber = assertThrows(IllegalArgumentException.class,
+                    () -> BertstreamConfig.of(Map.of(key.name, "12 ms"), Map.of()), key.name);
+            assertTrue(notANumber.getMessage().contains(key.name + "=12 ms"), notANumber.getMessage());
+            checked++;
+        }
+        assertTrue(checked >= 10, "every numeric key has a range: " + checked);
+    }
+
+    @Test
+    void everyKeyHasATypeAnAllowedSetOrRangeAndADescription() {
+        for (ConfigDef.ConfigKey key : BertstreamConfig.KEYS.configKeys().values()) {
+            assertTrue(key.type == ConfigDef.Type.BOOLEAN || key.validator != null, key.name + " says what is allowed");
+            assertFalse(key.documentation == null || key.documentation.isBlank(), key.name + " is described");
+            assertFalse(key.documentation.contains("\n"), key.name + ": one line");
+            assertTrue(key.name.startsWith(BertstreamConfig.PREFIX), key.name);
+        }
+        var envNames = new HashSet<String>();
+        BertstreamConfig.keys().forEach(key -> assertTrue(envNames.add(BertstreamConfig.envName(key)), "one key per variable: " + key));
+    }
+
+    @Test
+    void booleansAreTrueOrFalseOnly() {
+        for (String yes : List.of("yes", "1", "on", "ture")) {
+            var refused = assertThrows(IllegalArgumentException.class,
+                    () -> BertstreamConfig.of(Map.of(BertstreamConfig.DOCUMENT_VECTOR, yes), Map.of()));
+            assertEquals("bertstream.document-vector=" + yes + " is refused; allowed: true or false", refused.getMessage());
+        }
+        assertTrue(BertstreamConfig.of(Map.of(BertstreamConfig.OUTPUT_INCLUDE_TEXT, "true"), Map.of()).getBoolean(BertstreamConfig.OUTPUT_INCLUDE_TEXT));
+        assertFalse(BertstreamConfig.of(Map.of(BertstreamConfig.OUTPUT_INCLUDE_TEXT, "false"), Map.of()).getBoolean(BertstreamConfig.OUTPUT_INCLUDE_TEXT));
+        assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(BertstreamConfig.NORMALIZE, "maybe"), Map.of()));
+        assertNull(BertstreamConfig.of(Map.of(BertstreamConfig.NORMALIZE, ""), Map.of()).optional(BertstreamConfig.NORMALIZE),
+                "blank: the model's default");
+    }
+
+    @Test
+    void choicesAndSyntaxesAreChecked() {
+        var cases = Map.of(
+                BertstreamConfig.INPUT_FORMAT, "xml",
+                BertstreamConfig.BACKEND, "tensorflow",
+                BertstreamConfig.LENGTH_MODE, "middle",
+                BertstreamConfig.POOLING, "median",
+                BertstreamConfig.LAYERS, "top4",
+                BertstreamConfig.LAYERS_COMBINE, "weighted",
+                BertstreamConfig.INPUT_TEXT_POINTER, "text",
+                BertstreamConfig.INPUT_PATTERN, "texts.(",
+                BertstreamConfig.OUTPUT_TOPIC, "embeddings/v2",
+                BertstreamConfig.INPUT_TOPICS, "a,,b");
+        cases.forEach((key, value) -> {
+            var refused = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(key, value), Map.of()), key);
+            assertTrue(refused.getMessage().startsWith(key + "=" + value + " is refused"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("; allowed: "), refused.getMessage());
+            assertFalse(refused.getMessage().contains("\n"), "one line: " + refused.getMessage());
+        });
+        var config = BertstreamConfig.of(Map.of(BertstreamConfig.BACKEND, "ONNXRuntime", BertstreamConfig.LENGTH_MODE, "head-tail"), Map.of());
+        assertEquals(io.bertstream.engine.backend.Backend.ONNXRUNTIME, config.getEnum(BertstreamConfig.BACKEND, io.bertstream.engine.backend.Backend.class));
+        assertEquals(io.bertstream.engine.text.LengthPolicy.Mode.HEAD_TAIL,
+                config.getEnum(BertstreamConfig.LENGTH_MODE, io.bertstream.engine.text.LengthPolicy.Mode.class));
+    }
+
+    @Test
+    void everyMistakeIsReportedAtOnceOnePerLine() {
+        var refused = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(
+                BertstreamConfig.THREADS, "-2", BertstreamConfig.DOCUMENT_VECTOR, "yes", "bertstream.pooling.mode", "cls"),
+                Map.of("BERTSTREAM_LINGER_MS", "5")));
+        var lines = refused.getMessage().lines().toList();
+        assertEquals(4, lines.size(), refused.getMessage());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("bertstream.threads=-2 is refused")), refused.getMessage());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("bertstream.document-vector=yes is refused")), refused.getMessage());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("unknown setting bertstream.pooling.mode=cls")), refused.getMessage());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("environment variable BERTSTREAM_LINGER_MS names no bertstream setting")),
+                refused.getMessage());
+    }
+
+    @Test
+    void aMistypedEnvironmentVariableIsRefusedButTheLaunchersAreNot() {
+        var refused = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(),
+                Map.of("BERTSTREAM_OUTPUT_INCLUDE_TXT", "true")));
+        assertTrue(refused.getMessage().contains("BERTSTREAM_OUTPUT_INCLUDE_TXT"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("did you mean BERTSTREAM_OUTPUT_INCLUDE_TEXT?"), refused.getMessage());
+        var notSettings = new HashMap<String, String>();
+        BertstreamConfig.ENVIRONMENT_NOT_SETTINGS.forEach(name -> notSettings.put(name, "whatever"));
+        notSettings.put("BERTSTREAM_OUTPUT_INCLUDE_TEXT", "true");
+        notSettings.put("bertstream_lower_case_is_not_ours", "x");
+        assertTrue(BertstreamConfig.of(Map.of(), notSettings).getBoolean(BertstreamConfig.OUTPUT_INCLUDE_TEXT));
+        assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(), Map.of("KAFKA_BERTSTREAM_THREADS", "2")),
+                "bertstream keys are not set through KAFKA_ variables");
+    }
+
+    @Test
+    void recordsLargerThanTheProducerMaySendAreRefused() {
+        // max.request.size: Kafka's default 1048576, or as configured (the producer.-prefixed form wins)
+        int kafkaDefault = 1_048_576;
+        for (double factor : List.of(0.5, 0.9, 1.0)) {
+            String bytes = Integer.toString((int) (kafkaDefault * factor));
+            assertEquals((int) (kafkaDefault * factor), BertstreamConfig.of(Map.of(BertstreamConfig.OUTPUT_MAX_RECORD_BYTES, bytes), Map.of())
+                    .getInt(BertstreamConfig.OUTPUT_MAX_RECORD_BYTES));
+        }
+        var over = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(
+                Map.of(BertstreamConfig.OUTPUT_MAX_RECORD_BYTES, Integer.toString(kafkaDefault * 3 / 2)), Map.of()));
+        assertTrue(over.getMessage().contains("max.request.size of 1048576"), over.getMessage());
+        assertEquals(2_000_000, BertstreamConfig.of(Map.of(BertstreamConfig.OUTPUT_MAX_RECORD_BYTES, "2000000",
+                "producer.max.request.size", "3000000", "max.request.size", "1000"), Map.of()).getInt(BertstreamConfig.OUTPUT_MAX_RECORD_BYTES));
+        assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(BertstreamConfig.OUTPUT_MAX_RECORD_BYTES, "2000000",
+                "max.request.size", "1500000"), Map.of()));
     }
 
     @Test
