@@ -78,7 +78,7 @@ public final class DemoCommand implements Callable<Integer> {
     List<String> queries;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Override a processor setting, e.g. --set bertstream.batch.linger-ms=500 (repeatable; keys as in config/).")
+            description = "Override a processor setting, e.g. --set bertstream.micro-batch.linger-ms=500 (repeatable; keys as in config/).")
     Map<String, String> overrides = Map.of();
 
     @Option(names = "--timeout", defaultValue = "180", paramLabel = "SECONDS",

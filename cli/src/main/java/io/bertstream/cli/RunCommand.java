@@ -12,8 +12,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run the stream processor against a Kafka cluster until stopped (SIGTERM / Ctrl-C).",
-            "Every key of the config file can be overridden by an environment variable: bertstream.batch.max-records",
-            "by BERTSTREAM_BATCH_MAX_RECORDS, a Kafka key such as sasl.jaas.config by KAFKA_SASL_JAAS_CONFIG.",
+            "Every key of the config file can be overridden by an environment variable: bertstream.micro-batch.max-records",
+            "by BERTSTREAM_MICRO_BATCH_MAX_RECORDS, a Kafka key such as sasl.jaas.config by KAFKA_SASL_JAAS_CONFIG.",
             "Example: bertstream run --config config/production-cpu.properties"})
 public final class RunCommand implements Callable<Integer> {
 

@@ -15,6 +15,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -50,12 +52,14 @@ import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
  * value means the key's default.
  *
  * <p>Sources, later wins: defaults, the .properties file, environment variables. A {@code bertstream.*} key is
- * overridden by its upper-cased name with {@code .} and {@code -} as {@code _} (bertstream.batch.max-records →
- * BERTSTREAM_BATCH_MAX_RECORDS); a Kafka key by {@code KAFKA_} + the same form (sasl.jaas.config →
+ * overridden by its upper-cased name with {@code .} and {@code -} as {@code _} (bertstream.micro-batch.max-records
+ * → BERTSTREAM_MICRO_BATCH_MAX_RECORDS); a Kafka key by {@code KAFKA_} + the same form (sasl.jaas.config →
  * KAFKA_SASL_JAAS_CONFIG). A {@code BERTSTREAM_*} variable that names no key is refused like a mistyped key,
  * except the few in {@link #ENVIRONMENT_NOT_SETTINGS}. Use {@link #describe()} to log it: secrets are masked.
  */
 public final class BertstreamConfig {
+
+    private static final Logger log = LoggerFactory.getLogger(BertstreamConfig.class);
 
     public static final String PREFIX = "bertstream.";
 
@@ -84,9 +88,9 @@ public final class BertstreamConfig {
     public static final String LENGTH_MAX_TOKENS = "bertstream.length.max-tokens";
     public static final String LENGTH_OVERLAP = "bertstream.length.overlap";
     public static final String DOCUMENT_VECTOR = "bertstream.document-vector";
-    public static final String BATCH_MAX_RECORDS = "bertstream.batch.max-records";
-    public static final String BATCH_MAX_TOKENS = "bertstream.batch.max-tokens";
-    public static final String BATCH_LINGER_MS = "bertstream.batch.linger-ms";
+    public static final String MICRO_BATCH_MAX_RECORDS = "bertstream.micro-batch.max-records";
+    public static final String MICRO_BATCH_MAX_TOKENS = "bertstream.micro-batch.max-tokens";
+    public static final String MICRO_BATCH_LINGER_MS = "bertstream.micro-batch.linger-ms";
     public static final String ENGINE_MAX_PASS_TOKENS = "bertstream.engine.max-pass-tokens";
     public static final String CACHE_MAX_ENTRIES = "bertstream.cache.max-entries";
     public static final String METRICS_PORT = "bertstream.metrics.port";
@@ -154,11 +158,11 @@ public final class BertstreamConfig {
             .define(DOCUMENT_VECTOR, Type.BOOLEAN, false, null, MEDIUM,
                     "chunk mode: also emit a document vector (token-weighted mean of the chunks) under the plain id")
             // ---- micro-batching and the engine's passes
-            .define(BATCH_MAX_RECORDS, Type.INT, 256, atLeast(1), MEDIUM,
+            .define(MICRO_BATCH_MAX_RECORDS, Type.INT, 256, atLeast(1), MEDIUM,
                     "A micro-batch closes at this many events,")
-            .define(BATCH_MAX_TOKENS, Type.INT, 65536, atLeast(1), MEDIUM,
+            .define(MICRO_BATCH_MAX_TOKENS, Type.INT, 65536, atLeast(1), MEDIUM,
                     "... before its padded tokens (rows x longest) would pass this,")
-            .define(BATCH_LINGER_MS, Type.INT, 50, atLeast(1), MEDIUM,
+            .define(MICRO_BATCH_LINGER_MS, Type.INT, 50, atLeast(1), MEDIUM,
                     "... or this long after its first event arrived")
             .define(ENGINE_MAX_PASS_TOKENS, Type.INT, 8192, atLeast(1), MEDIUM,
                     "Padded-token budget of one forward pass: the engine cuts each micro-batch into length-sorted passes")
@@ -167,6 +171,16 @@ public final class BertstreamConfig {
             // ---- operations
             .define(METRICS_PORT, Type.INT, 9400, between(-1, 65535), MEDIUM,
                     "Port of /metrics (Prometheus) and /health; 0 = any free port, -1 = off");
+
+    /**
+     * Old names still accepted (in the file and as environment variables), each with a one-line warning naming
+     * its new name; setting both names of one key in the same place is refused.
+     */
+    static final Map<String, String> RENAMED = Map.of(
+            // A micro-batch is what the stream gathers; a pass is what the engine runs.
+            "bertstream.batch.max-records", MICRO_BATCH_MAX_RECORDS,
+            "bertstream.batch.max-tokens", MICRO_BATCH_MAX_TOKENS,
+            "bertstream.batch.linger-ms", MICRO_BATCH_LINGER_MS);
 
     /**
      * {@code BERTSTREAM_*} environment variables that are not settings, so they are not refused: the launcher's
@@ -193,11 +207,15 @@ public final class BertstreamConfig {
     private final Map<String, String> values;
     /** bertstream keys, parsed to their type (null when unset). */
     private final Map<String, Object> typed;
+    /** Old key names used, each with its new name: logged once when the config is made. */
+    private final List<String> warnings;
 
-    private BertstreamConfig(Map<String, String> given, Map<String, String> values, Map<String, Object> typed) {
+    private BertstreamConfig(Map<String, String> given, Map<String, String> values, Map<String, Object> typed,
+                             List<String> warnings) {
         this.given = given;
         this.values = values;
         this.typed = typed;
+        this.warnings = warnings;
     }
 
     /** Defaults, then the file (if any), then the environment. */
@@ -222,10 +240,20 @@ public final class BertstreamConfig {
      */
     public static BertstreamConfig of(Map<String, String> settings, Map<String, String> environment) {
         var problems = new ArrayList<String>();
+        var warnings = new ArrayList<String>();
         var given = new TreeMap<String, String>();
         var origins = new HashMap<String, String>();
-        settings.forEach((key, value) -> {
-            if (key.startsWith(PREFIX) && !KEYS.names().contains(key)) {
+        new TreeMap<>(settings).forEach((key, value) -> {
+            String renamed = RENAMED.get(key);
+            if (renamed != null) {
+                if (settings.containsKey(renamed)) {
+                    problems.add(key + " and " + renamed + " are both set and are one setting (" + key
+                            + " is its old name): keep only " + renamed);
+                } else {
+                    warnings.add(key + " is deprecated: use " + renamed + " (same meaning)");
+                    given.put(renamed, value);
+                }
+            } else if (key.startsWith(PREFIX) && !KEYS.names().contains(key)) {
                 // A mistyped key would otherwise be silently ignored, and its default used.
                 problems.add(unknownKey(key, value));
             } else {
@@ -234,12 +262,24 @@ public final class BertstreamConfig {
         });
         var keysByEnvName = new TreeMap<String, String>();
         KEYS.names().forEach(key -> keysByEnvName.put(envName(key), key));
+        var renamedByEnvName = new TreeMap<String, String>();
+        RENAMED.forEach((old, renamed) -> renamedByEnvName.put(envName(old), renamed));
         new TreeMap<>(environment).forEach((name, value) -> {
             if (name.startsWith(ENV_PREFIX)) {
                 String key = keysByEnvName.get(name);
+                String renamed = renamedByEnvName.get(name);
                 if (key != null) {
                     given.put(key, value);
                     origins.put(key, name);
+                } else if (renamed != null) {
+                    if (environment.containsKey(envName(renamed))) {
+                        problems.add(name + " and " + envName(renamed) + " are both set and are one setting (" + name
+                                + " is its old name): keep only " + envName(renamed));
+                    } else {
+                        warnings.add(name + " is deprecated: use " + envName(renamed) + " (same meaning)");
+                        given.put(renamed, value);
+                        origins.put(renamed, name);
+                    }
                 } else if (!ENVIRONMENT_NOT_SETTINGS.contains(name)) {
                     problems.add(unknownVariable(name, keysByEnvName.keySet()));
                 }
@@ -254,11 +294,14 @@ public final class BertstreamConfig {
                 }
             }
         });
-        return build(given, origins, problems);
+        BertstreamConfig config = build(given, origins, problems, warnings);
+        warnings.forEach(log::warn);
+        return config;
     }
 
     /** Parses and checks every key; throws with all the problems found, one per line. */
-    private static BertstreamConfig build(Map<String, String> given, Map<String, String> origins, List<String> problems) {
+    private static BertstreamConfig build(Map<String, String> given, Map<String, String> origins, List<String> problems,
+                                          List<String> warnings) {
         var values = new TreeMap<String, String>();
         KAFKA_DEFAULTS.forEach(values::put);
         given.forEach((key, value) -> values.put(key, value.trim()));
@@ -291,7 +334,7 @@ public final class BertstreamConfig {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
         }
-        return new BertstreamConfig(Collections.unmodifiableMap(new TreeMap<>(given)), values, typed);
+        return new BertstreamConfig(Collections.unmodifiableMap(new TreeMap<>(given)), values, typed, List.copyOf(warnings));
     }
 
     /** Settings that must agree with a Kafka client setting. */
@@ -376,12 +419,17 @@ public final class BertstreamConfig {
         return previous[b.length()];
     }
 
+    /** One line per old key name in use, naming its new name (they are logged as warnings too). */
+    public List<String> warnings() {
+        return warnings;
+    }
+
     /** Every bertstream.* key there is, sorted. */
     public static SortedSet<String> keys() {
         return Collections.unmodifiableSortedSet(new TreeSet<>(KEYS.names()));
     }
 
-    /** bertstream.batch.max-records → BERTSTREAM_BATCH_MAX_RECORDS */
+    /** bertstream.micro-batch.max-records → BERTSTREAM_MICRO_BATCH_MAX_RECORDS */
     public static String envName(String key) {
         return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
@@ -501,8 +549,8 @@ public final class BertstreamConfig {
         String pattern = optional(INPUT_PATTERN);
         return new TopologySettings(getList(INPUT_TOPICS), pattern == null ? null : Pattern.compile(pattern),
                 require(OUTPUT_TOPIC), require(DLQ_TOPIC),
-                new BatchPolicy(getInt(BATCH_MAX_RECORDS), getInt(BATCH_MAX_TOKENS),
-                        Duration.ofMillis(getInt(BATCH_LINGER_MS))),
+                new BatchPolicy(getInt(MICRO_BATCH_MAX_RECORDS), getInt(MICRO_BATCH_MAX_TOKENS),
+                        Duration.ofMillis(getInt(MICRO_BATCH_LINGER_MS))),
                 getInt(CACHE_MAX_ENTRIES), extractionSettings(), getInt(INPUT_MAX_BYTES), getBoolean(OUTPUT_INCLUDE_TEXT),
                 getInt(OUTPUT_MAX_RECORD_BYTES));
     }

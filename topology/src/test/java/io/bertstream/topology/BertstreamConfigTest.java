@@ -28,11 +28,11 @@ class BertstreamConfigTest {
         Path file = dir.resolve("app.properties");
         Files.writeString(file, String.join("\n",
                 "application.id=app", "bootstrap.servers=broker:9092", "bertstream.input.topics=a,b",
-                "bertstream.output.topic=out", "bertstream.dlq.topic=dlq", "bertstream.batch.max-records=8",
+                "bertstream.output.topic=out", "bertstream.dlq.topic=dlq", "bertstream.micro-batch.max-records=8",
                 "security.protocol=SASL_SSL", ""));
         var config = BertstreamConfig.load(file, Map.of(
-                "BERTSTREAM_BATCH_MAX_RECORDS", "32",
-                "BERTSTREAM_BATCH_LINGER_MS", "7",
+                "BERTSTREAM_MICRO_BATCH_MAX_RECORDS", "32",
+                "BERTSTREAM_MICRO_BATCH_LINGER_MS", "7",
                 "KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"s3cr3t\";",
                 "PATH", "/usr/bin"));
 
@@ -45,7 +45,7 @@ class BertstreamConfigTest {
         assertEquals("SASL_SSL", kafka.get("security.protocol"));
         assertTrue(((String) kafka.get("sasl.jaas.config")).contains("PlainLoginModule"), "KAFKA_ env vars pass through");
         assertEquals(StreamsConfig.EXACTLY_ONCE_V2, kafka.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
-        assertFalse(kafka.containsKey(BertstreamConfig.BATCH_MAX_RECORDS), "bertstream keys stay out of Kafka's config");
+        assertFalse(kafka.containsKey(BertstreamConfig.MICRO_BATCH_MAX_RECORDS), "bertstream keys stay out of Kafka's config");
         assertNull(kafka.get("path"), "only KAFKA_-prefixed variables reach Kafka");
     }
 
@@ -57,12 +57,12 @@ class BertstreamConfigTest {
                 "ssl.key.password", "hunter4",
                 "schema.registry.basic.auth.user.info", "user:hunter5",
                 "schema.registry.url", "https://user:hunter6@registry:8081",
-                BertstreamConfig.BATCH_MAX_TOKENS, "4096"), Map.of());
+                BertstreamConfig.MICRO_BATCH_MAX_TOKENS, "4096"), Map.of());
         String described = config.describe();
         for (String secret : List.of("hunter2", "hunter3", "hunter4", "hunter5", "hunter6")) {
             assertFalse(described.contains(secret), secret + " leaked: " + described);
         }
-        assertTrue(described.contains("bertstream.batch.max-tokens=4096"), "ordinary keys stay readable");
+        assertTrue(described.contains("bertstream.micro-batch.max-tokens=4096"), "ordinary keys stay readable");
         assertTrue(described.contains("schema.registry.url=https://[hidden]@registry:8081"));
     }
 
@@ -73,11 +73,49 @@ class BertstreamConfigTest {
         assertTrue(unknown.getMessage().contains("bertstream.batch.max-record"));
         var notANumber = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(
                 BertstreamConfig.INPUT_TOPICS, "t", BertstreamConfig.OUTPUT_TOPIC, "o", BertstreamConfig.DLQ_TOPIC, "d",
-                BertstreamConfig.BATCH_LINGER_MS, "soon"), Map.of()).topologySettings());
-        assertTrue(notANumber.getMessage().contains(BertstreamConfig.BATCH_LINGER_MS));
+                BertstreamConfig.MICRO_BATCH_LINGER_MS, "soon"), Map.of()).topologySettings());
+        assertTrue(notANumber.getMessage().contains(BertstreamConfig.MICRO_BATCH_LINGER_MS));
         var noTopics = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(
                 BertstreamConfig.OUTPUT_TOPIC, "o", BertstreamConfig.DLQ_TOPIC, "d"), Map.of()).topologySettings());
         assertTrue(noTopics.getMessage().contains("input topics"));
+    }
+
+    @Test
+    void oldMicroBatchKeysStillWorkWithAWarningNamingTheNewKey(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("old.properties");
+        Files.writeString(file, "bertstream.batch.max-records=8\nbertstream.batch.max-tokens=1024\n");
+        var config = BertstreamConfig.load(file, Map.of("BERTSTREAM_BATCH_LINGER_MS", "7"));
+        assertEquals(8, config.getInt(BertstreamConfig.MICRO_BATCH_MAX_RECORDS));
+        assertEquals(1024, config.getInt(BertstreamConfig.MICRO_BATCH_MAX_TOKENS));
+        assertEquals(7, config.getInt(BertstreamConfig.MICRO_BATCH_LINGER_MS));
+        assertEquals(List.of(
+                "bertstream.batch.max-records is deprecated: use bertstream.micro-batch.max-records (same meaning)",
+                "bertstream.batch.max-tokens is deprecated: use bertstream.micro-batch.max-tokens (same meaning)",
+                "BERTSTREAM_BATCH_LINGER_MS is deprecated: use BERTSTREAM_MICRO_BATCH_LINGER_MS (same meaning)"),
+                config.warnings());
+        assertTrue(config.describe().contains("bertstream.micro-batch.max-records=8\n"), "described under the new name");
+        assertFalse(config.describe().contains("bertstream.batch."), config.describe());
+        assertEquals(List.of(), config.with(Map.of(BertstreamConfig.THREADS, "1")).warnings(), "warned once");
+
+        // The environment still overrides the file across the rename, in both directions.
+        assertEquals(32, BertstreamConfig.load(file, Map.of("BERTSTREAM_MICRO_BATCH_MAX_RECORDS", "32"))
+                .getInt(BertstreamConfig.MICRO_BATCH_MAX_RECORDS));
+        assertEquals(16, BertstreamConfig.of(Map.of(BertstreamConfig.MICRO_BATCH_MAX_RECORDS, "8"),
+                Map.of("BERTSTREAM_BATCH_MAX_RECORDS", "16")).getInt(BertstreamConfig.MICRO_BATCH_MAX_RECORDS));
+        var oldValueChecked = assertThrows(IllegalArgumentException.class,
+                () -> BertstreamConfig.of(Map.of("bertstream.batch.linger-ms", "0"), Map.of()));
+        assertTrue(oldValueChecked.getMessage().startsWith("bertstream.micro-batch.linger-ms=0 is refused"), oldValueChecked.getMessage());
+    }
+
+    @Test
+    void anOldAndANewNameOfOneKeyInOnePlaceAreRefused() {
+        var inTheFile = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(
+                "bertstream.batch.max-records", "8", BertstreamConfig.MICRO_BATCH_MAX_RECORDS, "16"), Map.of()));
+        assertEquals("bertstream.batch.max-records and bertstream.micro-batch.max-records are both set and are one setting"
+                + " (bertstream.batch.max-records is its old name): keep only bertstream.micro-batch.max-records", inTheFile.getMessage());
+        var inTheEnvironment = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(), Map.of(
+                "BERTSTREAM_BATCH_LINGER_MS", "8", "BERTSTREAM_MICRO_BATCH_LINGER_MS", "16")));
+        assertTrue(inTheEnvironment.getMessage().contains("keep only BERTSTREAM_MICRO_BATCH_LINGER_MS"), inTheEnvironment.getMessage());
     }
 
     @Test
