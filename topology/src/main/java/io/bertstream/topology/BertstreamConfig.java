@@ -7,6 +7,7 @@ import io.bertstream.engine.text.LengthPolicy;
 import io.bertstream.extract.LayerSpec;
 import io.bertstream.extract.Pooling;
 import io.bertstream.extract.Quantizer;
+import io.bertstream.serde.ConfigValidators;
 import io.bertstream.serde.OutputFormat;
 import io.bertstream.serde.TextDecoder;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -39,7 +40,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import static io.bertstream.topology.ConfigValidators.*;
+import static io.bertstream.serde.ConfigValidators.*;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 
 /**
@@ -65,9 +66,9 @@ public final class BertstreamConfig {
 
     public static final String INPUT_TOPICS = "bertstream.input.topics";
     public static final String INPUT_PATTERN = "bertstream.input.pattern";
-    public static final String INPUT_FORMAT = "bertstream.input.format";
-    public static final String INPUT_ID_POINTER = "bertstream.input.json.id-pointer";
-    public static final String INPUT_TEXT_POINTER = "bertstream.input.json.text-pointer";
+    public static final String INPUT_FORMAT = PREFIX + TextDecoder.FORMAT_CONFIG;
+    public static final String INPUT_ID_POINTER = PREFIX + TextDecoder.JSON_ID_POINTER_CONFIG;
+    public static final String INPUT_TEXT_POINTER = PREFIX + TextDecoder.JSON_TEXT_POINTER_CONFIG;
     public static final String INPUT_MAX_BYTES = "bertstream.input.max-bytes";
     public static final String OUTPUT_TOPIC = "bertstream.output.topic";
     public static final String OUTPUT_FORMAT = "bertstream.output.format";
@@ -106,12 +107,10 @@ public final class BertstreamConfig {
                     "Topics to read; give these or bertstream.input.pattern")
             .define(INPUT_PATTERN, Type.STRING, null, REGEX, MEDIUM,
                     "Topics to read, as a pattern of names; instead of bertstream.input.topics")
-            .define(INPUT_FORMAT, Type.STRING, "json", oneOf("avro", "json", "string"), MEDIUM,
-                    "json (fields found by JSON Pointer; Connect / Debezium envelopes unwrapped), avro (TextEvent), string (the value is the text)")
-            .define(INPUT_TEXT_POINTER, Type.STRING, "/text", JSON_POINTER, MEDIUM,
-                    "json input: where the text is")
-            .define(INPUT_ID_POINTER, Type.STRING, null, JSON_POINTER, MEDIUM,
-                    "json input: where the id is; unset: the record key, without a key <topic>-<partition>-<offset>")
+            // the decoder's keys are declared by the decoder, read here under bertstream.
+            .define(prefixed(TextDecoder.CONFIG_DEF, TextDecoder.FORMAT_CONFIG))
+            .define(prefixed(TextDecoder.CONFIG_DEF, TextDecoder.JSON_TEXT_POINTER_CONFIG))
+            .define(prefixed(TextDecoder.CONFIG_DEF, TextDecoder.JSON_ID_POINTER_CONFIG))
             .define(INPUT_MAX_BYTES, Type.INT, 1_000_000, atLeast(1), MEDIUM,
                     "Larger input values (bytes) are dead-lettered, stage decode")
             // ---- output
@@ -171,6 +170,14 @@ public final class BertstreamConfig {
             // ---- operations
             .define(METRICS_PORT, Type.INT, 9400, between(-1, 65535), MEDIUM,
                     "Port of /metrics (Prometheus) and /health; 0 = any free port, -1 = off");
+
+    /** A key another module declares, under {@code bertstream.}: same type, default, validator and meaning. */
+    private static ConfigDef.ConfigKey prefixed(ConfigDef definition, String name) {
+        ConfigDef.ConfigKey key = definition.configKeys().get(name);
+        return new ConfigDef.ConfigKey(PREFIX + key.name, key.type, key.defaultValue, key.validator, key.importance,
+                key.documentation, key.group, key.orderInGroup, key.width, PREFIX + key.name, key.dependents,
+                key.recommender, key.internalConfig);
+    }
 
     /**
      * Old names still accepted (in the file and as environment variables), each with a one-line warning naming
@@ -324,7 +331,7 @@ public final class BertstreamConfig {
                 }
                 typed.put(key.name, value);
             } catch (ConfigException e) {
-                String reason = key.validator instanceof Check ? e.getMessage() : null;
+                String reason = e instanceof ConfigValidators.Refused refused ? refused.reason() : null;
                 problems.add(refusal(key.name, raw, origins.get(key.name), reason, allowed(key)));
             }
         }
@@ -519,13 +526,13 @@ public final class BertstreamConfig {
         return of(settings, Map.of());
     }
 
-    /** The input decoder: bertstream.input.* keys, plus schema.registry.* for registry-framed Avro. */
+    /** The input decoder: its bertstream.input.* keys, plus schema.registry.* for registry-framed Avro. */
     public TextDecoder decoder() {
         var configs = new HashMap<String, Object>(registrySettings());
-        configs.put(TextDecoder.FORMAT_CONFIG, require(INPUT_FORMAT));
-        configs.put(TextDecoder.JSON_TEXT_POINTER_CONFIG, require(INPUT_TEXT_POINTER));
-        if (optional(INPUT_ID_POINTER) != null) {
-            configs.put(TextDecoder.JSON_ID_POINTER_CONFIG, optional(INPUT_ID_POINTER));
+        for (String key : TextDecoder.CONFIG_DEF.names()) {
+            if (typed.get(PREFIX + key) != null) {
+                configs.put(key, typed.get(PREFIX + key));
+            }
         }
         return TextDecoder.fromConfigs(configs);
     }

@@ -135,7 +135,7 @@ class BertstreamConfigTest {
     void everyRangeHoldsAtItsBounds() {
         int checked = 0;
         for (ConfigDef.ConfigKey key : BertstreamConfig.KEYS.configKeys().values()) {
-            if (!(key.validator instanceof ConfigValidators.Range range)) {
+            if (!(key.validator instanceof io.bertstream.serde.ConfigValidators.Range range)) {
                 continue;
             }
             assertEquals(range.min(), BertstreamConfig.of(Map.of(key.name, Long.toString(range.min())), Map.of()).getInt(key.name));

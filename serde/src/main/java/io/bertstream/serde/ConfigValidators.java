@@ -1,4 +1,4 @@
-package io.bertstream.topology;
+package io.bertstream.serde;
 
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -10,18 +10,33 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
- * What a setting may hold, for {@link BertstreamConfig}'s table. Each validator's {@code toString()} says what
- * is allowed in words: it ends every refusal message and fills the "allowed" column of the README's table.
- * An unset optional value ({@code null}) is always valid here; whether a value is required is the table's
- * business (its default).
+ * What a setting may hold, for the Kafka {@link ConfigDef}s that declare settings (bertstream's table, the
+ * decoder's and the registry client's keys). Each validator's {@code toString()} says what is allowed in words:
+ * it ends every refusal message and fills the "allowed" column of the README's table. An unset optional value
+ * ({@code null}) is always valid here; whether a value is required is the table's business (its default).
  */
-final class ConfigValidators {
+public final class ConfigValidators {
 
     private ConfigValidators() {
     }
 
+    /** A refusal that says why, beyond what is allowed (e.g. a parser's complaint). */
+    public static final class Refused extends ConfigException {
+
+        private final String reason;
+
+        Refused(String name, Object value, String reason) {
+            super(name, value, reason);
+            this.reason = reason;
+        }
+
+        public String reason() {
+            return reason;
+        }
+    }
+
     /** A validator whose refusals carry their own reason (a parser's message), shown before what is allowed. */
-    record Check(String allowed, Consumer<String> check) implements ConfigDef.Validator {
+    public record Check(String allowed, Consumer<String> check) implements ConfigDef.Validator {
 
         @Override
         public void ensureValid(String name, Object value) {
@@ -32,7 +47,7 @@ final class ConfigValidators {
                 check.accept(value.toString());
             } catch (IllegalArgumentException e) {
                 // Parsers' messages can run over several lines (a regex's points at the error): keep the first.
-                throw new ConfigException(String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+                throw new Refused(name, value, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
             }
         }
 
@@ -43,7 +58,7 @@ final class ConfigValidators {
     }
 
     /** Whole numbers from {@code min} to {@code max}, both included. */
-    record Range(long min, long max) implements ConfigDef.Validator {
+    public record Range(long min, long max) implements ConfigDef.Validator {
 
         @Override
         public void ensureValid(String name, Object value) {
@@ -58,16 +73,16 @@ final class ConfigValidators {
         }
     }
 
-    static Range atLeast(long min) {
+    public static Range atLeast(long min) {
         return new Range(min, Integer.MAX_VALUE);
     }
 
-    static Range between(long min, long max) {
+    public static Range between(long min, long max) {
         return new Range(min, max);
     }
 
     /** One of the given spellings, in any letter case. */
-    static ConfigDef.Validator oneOf(String... allowed) {
+    public static ConfigDef.Validator oneOf(String... allowed) {
         List<String> values = List.of(allowed);
         return new ConfigDef.Validator() {
             @Override
@@ -85,28 +100,28 @@ final class ConfigValidators {
     }
 
     /** The constants of an enum as one writes them: lower case, '-' for '_' (head-tail, onnxruntime). */
-    static ConfigDef.Validator oneOf(Class<? extends Enum<?>> type) {
+    public static ConfigDef.Validator oneOf(Class<? extends Enum<?>> type) {
         return oneOf(Arrays.stream(type.getEnumConstants()).map(ConfigValidators::spelling).toArray(String[]::new));
     }
 
-    static String spelling(Enum<?> constant) {
+    public static String spelling(Enum<?> constant) {
         return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** Kafka's rule for topic names: 1 to 249 of a-z A-Z 0-9 . _ -, and not "." or "..". */
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
-    static void topicName(String topic) {
+    public static void topicName(String topic) {
         if (!TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
             throw new IllegalArgumentException("'" + topic + "' is not a legal topic name");
         }
     }
 
-    static final ConfigDef.Validator TOPIC_NAME = new Check("a topic name (a-z A-Z 0-9 . _ -, at most 249)",
+    public static final ConfigDef.Validator TOPIC_NAME = new Check("a topic name (a-z A-Z 0-9 . _ -, at most 249)",
             ConfigValidators::topicName);
 
     /** For LIST keys: every item a legal topic name (Kafka's LIST type has already split on commas). */
-    static final ConfigDef.Validator TOPIC_NAMES = new ConfigDef.Validator() {
+    public static final ConfigDef.Validator TOPIC_NAMES = new ConfigDef.Validator() {
         @Override
         public void ensureValid(String name, Object value) {
             if (value == null) {
@@ -116,7 +131,7 @@ final class ConfigValidators {
                 try {
                     topicName(topic.toString());
                 } catch (IllegalArgumentException e) {
-                    throw new ConfigException(e.getMessage());
+                    throw new Refused(name, value, e.getMessage());
                 }
             }
         }
@@ -127,17 +142,17 @@ final class ConfigValidators {
         }
     };
 
-    static final ConfigDef.Validator REGEX = new Check("a Java regular expression", Pattern::compile);
+    public static final ConfigDef.Validator REGEX = new Check("a Java regular expression", Pattern::compile);
 
     /** Free text, described for the docs (blank values mean "the default" and never reach a validator). */
-    static ConfigDef.Validator described(String allowed) {
+    public static ConfigDef.Validator described(String allowed) {
         return new Check(allowed, value -> {
         });
     }
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
 
-    static final ConfigDef.Validator SHA256_HEX = new Check("64 hex digits (bertstream inspect prints them)", value -> {
+    public static final ConfigDef.Validator SHA256_HEX = new Check("64 hex digits (bertstream inspect prints them)", value -> {
         if (!SHA256.matcher(value).matches()) {
             throw new IllegalArgumentException("not a sha256 (64 hex digits)");
         }
@@ -149,7 +164,7 @@ final class ConfigValidators {
     private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
 
     /** An IPv4 or IPv6 address, or a host name; checked by shape only (no DNS lookup at start). */
-    static final ConfigDef.Validator BIND_ADDRESS = new Check("an IP address (127.0.0.1, 0.0.0.0, ::) or a host name",
+    public static final ConfigDef.Validator BIND_ADDRESS = new Check("an IP address (127.0.0.1, 0.0.0.0, ::) or a host name",
             value -> {
                 boolean digitsAndDots = value.chars().allMatch(c -> Character.isDigit(c) || c == '.');
                 boolean ok = digitsAndDots ? IPV4.matcher(value).matches()
@@ -160,11 +175,11 @@ final class ConfigValidators {
             });
 
     /** Valid when {@code parser} (the one home of that syntax, e.g. the engine's) accepts the value. */
-    static ConfigDef.Validator parsedBy(String allowed, Consumer<String> parser) {
+    public static ConfigDef.Validator parsedBy(String allowed, Consumer<String> parser) {
         return new Check(allowed, parser);
     }
 
     /** A JSON Pointer (RFC 6901) as Jackson reads it: empty (the whole document) or starting with '/'. */
-    static final ConfigDef.Validator JSON_POINTER = new Check("a JSON Pointer, e.g. /text or /after/id",
+    public static final ConfigDef.Validator JSON_POINTER = new Check("a JSON Pointer, e.g. /text or /after/id",
             com.fasterxml.jackson.core.JsonPointer::compile);
 }
