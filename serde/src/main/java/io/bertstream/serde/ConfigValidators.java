@@ -179,6 +179,32 @@ public final class ConfigValidators {
         return new Check(allowed, parser);
     }
 
+    /** An http:// or https:// URL with a host (one registry: the client takes no list). */
+    public static final ConfigDef.Validator HTTP_URL = new Check("an http:// or https:// URL", value -> {
+        java.net.URI url = java.net.URI.create(value.trim());
+        if (url.getScheme() == null || !List.of("http", "https").contains(url.getScheme().toLowerCase(Locale.ROOT))
+                || url.getHost() == null) {
+            throw new IllegalArgumentException("not an http:// or https:// URL with a host");
+        }
+    });
+
+    /** {@code user:password}. The value is a secret: no refusal repeats it. */
+    public static final ConfigDef.Validator USER_INFO = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            String text = value instanceof org.apache.kafka.common.config.types.Password password ? password.value()
+                    : value == null ? null : value.toString();
+            if (text != null && (text.indexOf(':') < 1)) {
+                throw new Refused(name, "[hidden]", "not in the form user:password");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "user:password";
+        }
+    };
+
     /** A JSON Pointer (RFC 6901) as Jackson reads it: empty (the whole document) or starting with '/'. */
     public static final ConfigDef.Validator JSON_POINTER = new Check("a JSON Pointer, e.g. /text or /after/id",
             com.fasterxml.jackson.core.JsonPointer::compile);

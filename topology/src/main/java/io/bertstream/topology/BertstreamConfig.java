@@ -9,6 +9,7 @@ import io.bertstream.extract.Pooling;
 import io.bertstream.extract.Quantizer;
 import io.bertstream.serde.ConfigValidators;
 import io.bertstream.serde.OutputFormat;
+import io.bertstream.serde.RegistryClient;
 import io.bertstream.serde.TextDecoder;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -169,7 +170,17 @@ public final class BertstreamConfig {
                     "Embedding cache entries per task (repeated texts skip the model); 0 = off")
             // ---- operations
             .define(METRICS_PORT, Type.INT, 9400, between(-1, 65535), MEDIUM,
-                    "Port of /metrics (Prometheus) and /health; 0 = any free port, -1 = off");
+                    "Port of /metrics (Prometheus) and /health; 0 = any free port, -1 = off")
+            // ---- the Schema Registry client: its keys as it declares them (they are not Kafka's; set them
+            // from the environment with KAFKA_SCHEMA_REGISTRY_*)
+            .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.URL_CONFIG))
+            .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.BASIC_AUTH_USER_INFO_CONFIG))
+            .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG))
+            .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.MAX_ATTEMPTS_CONFIG))
+            .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.BACKOFF_MS_CONFIG));
+
+    /** The registry client's key prefix: like bertstream.*, every key under it must be one the client reads. */
+    public static final String REGISTRY_PREFIX = "schema.registry.";
 
     /** A key another module declares, under {@code bertstream.}: same type, default, validator and meaning. */
     private static ConfigDef.ConfigKey prefixed(ConfigDef definition, String name) {
@@ -260,7 +271,7 @@ public final class BertstreamConfig {
                     warnings.add(key + " is deprecated: use " + renamed + " (same meaning)");
                     given.put(renamed, value);
                 }
-            } else if (key.startsWith(PREFIX) && !KEYS.names().contains(key)) {
+            } else if (isUnknown(key)) {
                 // A mistyped key would otherwise be silently ignored, and its default used.
                 problems.add(unknownKey(key, value));
             } else {
@@ -268,7 +279,7 @@ public final class BertstreamConfig {
             }
         });
         var keysByEnvName = new TreeMap<String, String>();
-        KEYS.names().forEach(key -> keysByEnvName.put(envName(key), key));
+        KEYS.names().stream().filter(key -> key.startsWith(PREFIX)).forEach(key -> keysByEnvName.put(envName(key), key));
         var renamedByEnvName = new TreeMap<String, String>();
         RENAMED.forEach((old, renamed) -> renamedByEnvName.put(envName(old), renamed));
         new TreeMap<>(environment).forEach((name, value) -> {
@@ -295,6 +306,8 @@ public final class BertstreamConfig {
                 if (key.startsWith(PREFIX)) {
                     problems.add("environment variable " + name + " is refused: bertstream settings are set by "
                             + ENV_PREFIX + "* variables, Kafka's by KAFKA_*");
+                } else if (isUnknown(key)) {
+                    problems.add("environment variable " + name + " is refused: " + unknownKey(key, value));
                 } else {
                     given.put(key, value);
                     origins.put(key, name);
@@ -304,6 +317,10 @@ public final class BertstreamConfig {
         BertstreamConfig config = build(given, origins, problems, warnings);
         warnings.forEach(log::warn);
         return config;
+    }
+
+    private static boolean isUnknown(String key) {
+        return (key.startsWith(PREFIX) || key.startsWith(REGISTRY_PREFIX)) && !KEYS.names().contains(key);
     }
 
     /** Parses and checks every key; throws with all the problems found, one per line. */
@@ -337,6 +354,14 @@ public final class BertstreamConfig {
         }
         if (problems.isEmpty()) {
             checkAgainstKafka(values, typed, origins, problems);
+            if (typed.get(RegistryClient.URL_CONFIG) != null) {
+                try {
+                    // The client's own rules (e.g. no basic auth over plain http), at start rather than at first use.
+                    RegistryClient.Settings.fromConfigs(registrySettings(values));
+                } catch (IllegalArgumentException e) {
+                    problems.add(e.getMessage());
+                }
+            }
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
@@ -385,7 +410,7 @@ public final class BertstreamConfig {
 
     private static String unknownKey(String key, String value) {
         return "unknown setting " + key + "=" + mask(key, value) + " is refused" + suggestion(key, KEYS.names())
-                + "; the bertstream keys are listed in the README (Configuration)";
+                + "; every bertstream.* and schema.registry.* key is listed in the README (Configuration)";
     }
 
     private static String unknownVariable(String name, Set<String> variables) {
@@ -433,7 +458,8 @@ public final class BertstreamConfig {
 
     /** Every bertstream.* key there is, sorted. */
     public static SortedSet<String> keys() {
-        return Collections.unmodifiableSortedSet(new TreeSet<>(KEYS.names()));
+        return Collections.unmodifiableSortedSet(KEYS.names().stream().filter(key -> key.startsWith(PREFIX))
+                .collect(Collectors.toCollection(TreeSet::new)));
     }
 
     /** bertstream.micro-batch.max-records → BERTSTREAM_MICRO_BATCH_MAX_RECORDS */
@@ -505,11 +531,11 @@ public final class BertstreamConfig {
         }
     }
 
-    /** Everything that is not a bertstream key: for Kafka Streams and its clients. */
+    /** Everything that is neither a bertstream key nor the registry client's: for Kafka Streams and its clients. */
     public Properties kafkaProperties() {
         var props = new Properties();
         values.forEach((key, value) -> {
-            if (!key.startsWith(PREFIX)) {
+            if (!key.startsWith(PREFIX) && !key.startsWith(REGISTRY_PREFIX)) {
                 props.put(key, value);
             }
         });
@@ -543,9 +569,13 @@ public final class BertstreamConfig {
     }
 
     private Map<String, String> registrySettings() {
+        return registrySettings(values);
+    }
+
+    private static Map<String, String> registrySettings(Map<String, String> values) {
         var registry = new TreeMap<String, String>();
         values.forEach((key, value) -> {
-            if (key.startsWith("schema.registry.")) {
+            if (key.startsWith(REGISTRY_PREFIX)) {
                 registry.put(key, value);
             }
         });

@@ -56,9 +56,11 @@ class BertstreamConfigTest {
                 "ssl.truststore.password", "hunter3",
                 "ssl.key.password", "hunter4",
                 "schema.registry.basic.auth.user.info", "user:hunter5",
-                "schema.registry.url", "https://user:hunter6@registry:8081",
+                "schema.registry.url", "https://registry:8081",
                 BertstreamConfig.MICRO_BATCH_MAX_TOKENS, "4096"), Map.of());
-        String described = config.describe();
+        // Credentials in the registry URL (used as basic auth) are the alternative to basic.auth.user.info.
+        String described = config.describe() + BertstreamConfig.of(Map.of(
+                "schema.registry.url", "https://user:hunter6@registry:8081"), Map.of()).describe();
         for (String secret : List.of("hunter2", "hunter3", "hunter4", "hunter5", "hunter6")) {
             assertFalse(described.contains(secret), secret + " leaked: " + described);
         }
@@ -162,7 +164,7 @@ class BertstreamConfigTest {
             assertTrue(key.type == ConfigDef.Type.BOOLEAN || key.validator != null, key.name + " says what is allowed");
             assertFalse(key.documentation == null || key.documentation.isBlank(), key.name + " is described");
             assertFalse(key.documentation.contains("\n"), key.name + ": one line");
-            assertTrue(key.name.startsWith(BertstreamConfig.PREFIX), key.name);
+            assertTrue(key.name.startsWith(BertstreamConfig.PREFIX) || key.name.startsWith(BertstreamConfig.REGISTRY_PREFIX), key.name);
         }
         var envNames = new HashSet<String>();
         BertstreamConfig.keys().forEach(key -> assertTrue(envNames.add(BertstreamConfig.envName(key)), "one key per variable: " + key));
@@ -252,6 +254,33 @@ class BertstreamConfigTest {
                 "producer.max.request.size", "3000000", "max.request.size", "1000"), Map.of()).getInt(BertstreamConfig.OUTPUT_MAX_RECORD_BYTES));
         assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(BertstreamConfig.OUTPUT_MAX_RECORD_BYTES, "2000000",
                 "max.request.size", "1500000"), Map.of()));
+    }
+
+    @Test
+    void registryBasicAuthOverPlainHttpIsRefusedAtStartUnlessExplicitlyAllowed() {
+        var refused = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(
+                "schema.registry.url", "http://registry:8081"), Map.of("KAFKA_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "bertstream:hunter7")));
+        assertTrue(refused.getMessage().contains("schema.registry.basic.auth.allow.plain.http=true"), refused.getMessage());
+        assertFalse(refused.getMessage().contains("hunter7"), refused.getMessage());
+        assertEquals(1, refused.getMessage().lines().count(), refused.getMessage());
+        var allowed = BertstreamConfig.of(Map.of("schema.registry.url", "http://registry:8081",
+                "schema.registry.basic.auth.user.info", "bertstream:hunter7", "schema.registry.basic.auth.allow.plain.http", "true"), Map.of());
+        assertTrue(allowed.describe().contains("schema.registry.basic.auth.user.info=[hidden]"), allowed.describe());
+        BertstreamConfig.of(Map.of("schema.registry.url", "https://registry:8081", "schema.registry.basic.auth.user.info",
+                "bertstream:hunter7"), Map.of());
+    }
+
+    @Test
+    void registryKeysAreStrictAndStayOutOfKafkasConfig() {
+        var unknown = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(
+                "schema.registry.ssl.truststore.location", "/etc/truststore.jks"), Map.of()));
+        assertTrue(unknown.getMessage().startsWith("unknown setting schema.registry.ssl.truststore.location"), unknown.getMessage());
+        var unknownFromEnvironment = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(),
+                Map.of("KAFKA_SCHEMA_REGISTRY_UR", "https://registry")));
+        assertTrue(unknownFromEnvironment.getMessage().contains("did you mean schema.registry.url?"), unknownFromEnvironment.getMessage());
+        var config = BertstreamConfig.of(Map.of("schema.registry.url", "https://registry:8081"), Map.of());
+        assertFalse(config.kafkaProperties().containsKey("schema.registry.url"), "the registry client's keys are not Kafka's");
+        assertEquals(4, config.getInt("schema.registry.max.attempts"), "the client's defaults, from its own table");
     }
 
     @Test
