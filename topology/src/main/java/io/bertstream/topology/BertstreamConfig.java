@@ -214,11 +214,6 @@ public final class BertstreamConfig {
     private static final String ENV_PREFIX = "BERTSTREAM_";
     private static final String KAFKA_ENV_PREFIX = "KAFKA_";
 
-    /** Keys whose values never reach a log line. */
-    private static final Pattern SECRET_KEY = Pattern.compile(
-            "(?i).*(password|secret|jaas\\.config|user\\.info|credentials|api\\.key|access\\.token|bearer\\.token).*");
-    private static final Pattern URL_USER_INFO = Pattern.compile("(?<=://)[^/@\\s]+@");
-
     /** The settings as given (file, map, environment), before defaults: what {@link #with} starts from. */
     private final Map<String, String> given;
     /** Every key's value as text: Kafka keys as given, bertstream keys with their defaults; unset keys absent. */
@@ -606,10 +601,8 @@ public final class BertstreamConfig {
         return out.toString();
     }
 
+    /** The value as it may be logged: secrets (see {@link Secrets}) hidden, credentials in URLs too. */
     public static String mask(String key, String value) {
-        if (SECRET_KEY.matcher(key).matches()) {
-            return "[hidden]";
-        }
-        return value == null ? null : URL_USER_INFO.matcher(value).replaceAll("[hidden]@");
+        return Secrets.mask(key, value);
     }
 }
