@@ -55,9 +55,8 @@ public final class RunCommand implements Callable<Integer> {
         System.out.printf("bertstream %s %s -> %s (dead letters: %s) as %s, model %s%n", verb, from,
                 topology.outputTopic(), topology.deadLetterTopic(), settings.get(StreamsConfig.APPLICATION_ID_CONFIG),
                 settings.get(BertstreamConfig.MODEL));
-        if (app.metricsPort() >= 0) {
-            System.out.printf("metrics: http://localhost:%d/metrics  health: http://localhost:%d/health%n",
-                    app.metricsPort(), app.metricsPort());
+        if (app.metricsUrl() != null) {
+            System.out.printf("metrics: %s/metrics  health: %s/health%n", app.metricsUrl(), app.metricsUrl());
         }
         System.out.flush();
     }

@@ -96,6 +96,7 @@ public final class BertstreamConfig {
     public static final String ENGINE_MAX_PASS_TOKENS = "bertstream.engine.max-pass-tokens";
     public static final String CACHE_MAX_ENTRIES = "bertstream.cache.max-entries";
     public static final String METRICS_PORT = "bertstream.metrics.port";
+    public static final String METRICS_BIND = "bertstream.metrics.bind";
 
     /**
      * Every bertstream.* key: name, type, default (null: unset, i.e. required where it is used, or "the
@@ -171,6 +172,10 @@ public final class BertstreamConfig {
             // ---- operations
             .define(METRICS_PORT, Type.INT, 9400, between(-1, 65535), MEDIUM,
                     "Port of /metrics (Prometheus) and /health; 0 = any free port, -1 = off")
+            // Loopback unless told otherwise: the metrics name the model, topics and load to anyone who can reach
+            // them. The container image sets 0.0.0.0 (BERTSTREAM_METRICS_BIND), where the port is published on purpose.
+            .define(METRICS_BIND, Type.STRING, "127.0.0.1", BIND_ADDRESS, MEDIUM,
+                    "Address /metrics and /health listen on: 127.0.0.1 this machine only, 0.0.0.0 (or ::) every interface")
             // ---- the Schema Registry client: its keys as it declares them (they are not Kafka's; set them
             // from the environment with KAFKA_SCHEMA_REGISTRY_*)
             .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.URL_CONFIG))
