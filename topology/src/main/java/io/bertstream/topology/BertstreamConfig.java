@@ -77,6 +77,7 @@ public final class BertstreamConfig {
     public static final String OUTPUT_MAX_RECORD_BYTES = "bertstream.output.max-record-bytes";
     public static final String DLQ_TOPIC = "bertstream.dlq.topic";
     public static final String MODEL = "bertstream.model";
+    public static final String MODEL_SHA256 = "bertstream.model.sha256";
     public static final String BACKEND = "bertstream.backend";
     public static final String DEVICE = "bertstream.device";
     public static final String THREADS = "bertstream.threads";
@@ -130,6 +131,8 @@ public final class BertstreamConfig {
             // ---- model and extraction
             .define(MODEL, Type.STRING, "minilm", described("a built-in name (minilm, bge-small, bert-base-uncased) or a path"), MEDIUM,
                     "The model: a built-in name, a Hugging Face directory, an .onnx export or a TensorFlow BERT checkpoint")
+            .define(MODEL_SHA256, Type.STRING, null, SHA256_HEX, MEDIUM,
+                    "Pins the weights: other weights than these (a changed file, another build) refuse to start; unset: not pinned")
             .define(BACKEND, Type.STRING, "auto", oneOf(Backend.class), MEDIUM,
                     "auto: ONNX Runtime on CPU when the model has a graph, PyTorch otherwise or on a GPU")
             .define(DEVICE, Type.STRING, "auto", oneOf(Device.class), MEDIUM,

@@ -295,6 +295,11 @@ class BertstreamConfigTest {
             for (String key : BertstreamConfig.keys()) {
                 assertTrue(text.contains(key + "="), name + " documents " + key);
             }
+            String pin = config.optional(BertstreamConfig.MODEL_SHA256);
+            if (pin != null) {
+                assertEquals(io.bertstream.engine.model.ModelLoader.load(config.require(BertstreamConfig.MODEL)).identity().sha256(), pin,
+                        name + " pins the built-in model's weights");
+            }
         }
         var gpu = BertstreamConfig.load(EXAMPLES.resolve("production-gpu.properties"), Map.of()).topologySettings();
         assertTrue(gpu.inputPattern().matcher("texts.en").matches(), "the pattern survives .properties escaping");
