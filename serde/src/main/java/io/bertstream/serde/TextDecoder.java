@@ -42,7 +42,7 @@ public interface TextDecoder {
             .define(JSON_TEXT_POINTER_CONFIG, ConfigDef.Type.STRING, "/text", ConfigValidators.JSON_POINTER,
                     ConfigDef.Importance.MEDIUM, "json input: where the text is")
             .define(JSON_ID_POINTER_CONFIG, ConfigDef.Type.STRING, null, ConfigValidators.JSON_POINTER, ConfigDef.Importance.MEDIUM,
-                    "json input: where the id is; unset: the record key, without a key <topic>-<partition>-<offset>");
+                    "json input: where the id is; unset: the record key, without a key topic-partition-offset");
 
     DecodedText decode(String topic, int partition, long offset, Headers headers, byte[] key, byte[] value);
 

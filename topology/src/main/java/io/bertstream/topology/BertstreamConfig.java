@@ -115,7 +115,7 @@ public final class BertstreamConfig {
             .define(prefixed(TextDecoder.CONFIG_DEF, TextDecoder.JSON_TEXT_POINTER_CONFIG))
             .define(prefixed(TextDecoder.CONFIG_DEF, TextDecoder.JSON_ID_POINTER_CONFIG))
             .define(INPUT_MAX_BYTES, Type.INT, 1_000_000, atLeast(1), MEDIUM,
-                    "Larger input values (bytes) are dead-lettered, stage decode")
+                    "Larger input values (bytes) are dead-lettered (stage decode) instead of embedded")
             // ---- output
             .define(OUTPUT_TOPIC, Type.STRING, null, TOPIC_NAME, MEDIUM,
                     "Where EmbeddingRecords go (required)")
@@ -132,7 +132,7 @@ public final class BertstreamConfig {
             .define(MODEL, Type.STRING, "minilm", described("a built-in name (minilm, bge-small, bert-base-uncased) or a path"), MEDIUM,
                     "The model: a built-in name, a Hugging Face directory, an .onnx export or a TensorFlow BERT checkpoint")
             .define(MODEL_SHA256, Type.STRING, null, SHA256_HEX, MEDIUM,
-                    "Pins the weights: other weights than these (a changed file, another build) refuse to start; unset: not pinned")
+                    "The weights' sha256: any other weights (a changed file, another build) refuse to start; unset: not pinned")
             .define(BACKEND, Type.STRING, "auto", oneOf(Backend.class), MEDIUM,
                     "auto: ONNX Runtime on CPU when the model has a graph, PyTorch otherwise or on a GPU")
             .define(DEVICE, Type.STRING, "auto", oneOf(Device.class), MEDIUM,
@@ -163,11 +163,11 @@ public final class BertstreamConfig {
                     "chunk mode: also emit a document vector (token-weighted mean of the chunks) under the plain id")
             // ---- micro-batching and the engine's passes
             .define(MICRO_BATCH_MAX_RECORDS, Type.INT, 256, atLeast(1), MEDIUM,
-                    "A micro-batch closes at this many events,")
+                    "A micro-batch closes at this many events (or at max-tokens, or after linger-ms: whichever comes first)")
             .define(MICRO_BATCH_MAX_TOKENS, Type.INT, 65536, atLeast(1), MEDIUM,
-                    "... before its padded tokens (rows x longest) would pass this,")
+                    "A micro-batch closes before its padded tokens (rows x longest) would pass this")
             .define(MICRO_BATCH_LINGER_MS, Type.INT, 50, atLeast(1), MEDIUM,
-                    "... or this long after its first event arrived")
+                    "A micro-batch closes this many milliseconds after its first event arrived")
             .define(ENGINE_MAX_PASS_TOKENS, Type.INT, 8192, atLeast(1), MEDIUM,
                     "Padded-token budget of one forward pass: the engine cuts each micro-batch into length-sorted passes")
             .define(CACHE_MAX_ENTRIES, Type.INT, 0, atLeast(0), MEDIUM,
