@@ -260,66 +260,87 @@ public final class BertstreamConfig {
      * @throws IllegalArgumentException naming every refused setting, one per line
      */
     public static BertstreamConfig of(Map<String, String> settings, Map<String, String> environment) {
-        var problems = new ArrayList<String>();
-        var warnings = new ArrayList<String>();
-        var given = new TreeMap<String, String>();
-        var origins = new HashMap<String, String>();
-        new TreeMap<>(settings).forEach((key, value) -> {
-            String renamed = RENAMED.get(key);
-            if (renamed != null) {
-                if (settings.containsKey(renamed)) {
-                    problems.add(key + " and " + renamed + " are both set and are one setting (" + key
-                            + " is its old name): keep only " + renamed);
-                } else {
-                    warnings.add(key + " is deprecated: use " + renamed + " (same meaning)");
-                    given.put(renamed, value);
-                }
-            } else if (isUnknown(key)) {
-                // A mistyped key would otherwise be silently ignored, and its default used.
-                problems.add(unknownKey(key, value));
-            } else {
-                given.put(key, value);
-            }
-        });
-        var keysByEnvName = new TreeMap<String, String>();
-        KEYS.names().stream().filter(key -> key.startsWith(PREFIX)).forEach(key -> keysByEnvName.put(envName(key), key));
-        var renamedByEnvName = new TreeMap<String, String>();
-        RENAMED.forEach((old, renamed) -> renamedByEnvName.put(envName(old), renamed));
-        new TreeMap<>(environment).forEach((name, value) -> {
-            if (name.startsWith(ENV_PREFIX)) {
-                String key = keysByEnvName.get(name);
-                String renamed = renamedByEnvName.get(name);
-                if (key != null) {
-                    given.put(key, value);
-                    origins.put(key, name);
-                } else if (renamed != null) {
-                    if (environment.containsKey(envName(renamed))) {
-                        problems.add(name + " and " + envName(renamed) + " are both set and are one setting (" + name
-                                + " is its old name): keep only " + envName(renamed));
-                    } else {
-                        warnings.add(name + " is deprecated: use " + envName(renamed) + " (same meaning)");
-                        given.put(renamed, value);
-                        origins.put(renamed, name);
-                    }
-                } else if (!ENVIRONMENT_NOT_SETTINGS.contains(name)) {
-                    problems.add(unknownVariable(name, keysByEnvName.keySet()));
-                }
-            } else if (name.startsWith(KAFKA_ENV_PREFIX) && name.length() > KAFKA_ENV_PREFIX.length()) {
-                String key = name.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-                if (key.startsWith(PREFIX)) {
-                    problems.add("environment variable " + name + " is refused: bertstream settings are set by "
-                            + ENV_PREFIX + "* variables, Kafka's by KAFKA_*");
-                } else if (isUnknown(key)) {
-                    problems.add("environment variable " + name + " is refused: " + unknownKey(key, value));
-                } else {
-                    given.put(key, value);
-                    origins.put(key, name);
-                }
-            }
-        });
-        BertstreamConfig config = build(given, origins, problems, warnings);
-        warnings.forEach(log::warn);
+        var sources = new Sources();
+        sources.settings(settings);
+        sources.environment(environment);
+        BertstreamConfig config = build(sources);
+        sources.warnings.forEach(log::warn);
         return config;
+    }
+
+    /** What the sources say, before parsing: the settings, which variable each came from, what is wrong or old. */
+    private static final class Sources {
+
+        final Map<String, String> given = new TreeMap<>();
+        final Map<String, String> variables = new HashMap<>();
+        final List<String> problems = new ArrayList<>();
+        final List<String> warnings = new ArrayList<>();
+
+        void settings(Map<String, String> settings) {
+            new TreeMap<>(settings).forEach((key, value) -> {
+                String renamed = RENAMED.get(key);
+                if (renamed != null) {
+                    rename(key, renamed, settings.containsKey(renamed), value, null);
+                } else if (isUnknown(key)) {
+                    // A mistyped key would otherwise be silently ignored, and its default used.
+                    problems.add(unknownKey(key, value));
+                } else {
+                    given.put(key, value);
+                }
+            });
+        }
+
+        void environment(Map<String, String> environment) {
+            var keysByVariable = new TreeMap<String, String>();
+            KEYS.names().stream().filter(key -> key.startsWith(PREFIX)).forEach(key -> keysByVariable.put(envName(key), key));
+            var renamedByVariable = new TreeMap<String, String>();
+            RENAMED.forEach((old, renamed) -> renamedByVariable.put(envName(old), renamed));
+            new TreeMap<>(environment).forEach((name, value) -> {
+                if (name.startsWith(ENV_PREFIX)) {
+                    if (keysByVariable.containsKey(name)) {
+                        set(keysByVariable.get(name), value, name);
+                    } else if (renamedByVariable.containsKey(name)) {
+                        String renamed = renamedByVariable.get(name);
+                        rename(name, envName(renamed), environment.containsKey(envName(renamed)), value, renamed);
+                    } else if (!ENVIRONMENT_NOT_SETTINGS.contains(name)) {
+                        problems.add(unknownVariable(name, keysByVariable.keySet()));
+                    }
+                } else if (name.startsWith(KAFKA_ENV_PREFIX) && name.length() > KAFKA_ENV_PREFIX.length()) {
+                    String key = name.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                    if (key.startsWith(PREFIX)) {
+                        problems.add("environment variable " + name + " is refused: bertstream settings are set by "
+                                + ENV_PREFIX + "* variables, Kafka's by " + KAFKA_ENV_PREFIX + "*");
+                    } else if (isUnknown(key)) {
+                        problems.add("environment variable " + name + " is refused: " + unknownKey(key, value));
+                    } else {
+                        set(key, value, name);
+                    }
+                }
+            });
+        }
+
+        /**
+         * An old name ({@code oldName}, a key or a variable) for {@code newName}: refused when the new name is set
+         * in the same place, else taken with a warning. {@code newKey} is the key a variable sets (null for keys).
+         */
+        private void rename(String oldName, String newName, boolean newNameSet, String value, String newKey) {
+            if (newNameSet) {
+                problems.add(oldName + " and " + newName + " are both set and are one setting (" + oldName
+                        + " is its old name): keep only " + newName);
+            } else {
+                warnings.add(oldName + " is deprecated: use " + newName + " (same meaning)");
+                if (newKey == null) {
+                    given.put(newName, value);
+                } else {
+                    set(newKey, value, oldName);
+                }
+            }
+        }
+
+        private void set(String key, String value, String variable) {
+            given.put(key, value);
+            variables.put(key, variable);
+        }
     }
 
     private static boolean isUnknown(String key) {
@@ -327,11 +348,11 @@ public final class BertstreamConfig {
     }
 
     /** Parses and checks every key; throws with all the problems found, one per line. */
-    private static BertstreamConfig build(Map<String, String> given, Map<String, String> origins, List<String> problems,
-                                          List<String> warnings) {
+    private static BertstreamConfig build(Sources sources) {
+        List<String> problems = sources.problems;
         var values = new TreeMap<String, String>();
         KAFKA_DEFAULTS.forEach(values::put);
-        given.forEach((key, value) -> values.put(key, value.trim()));
+        sources.given.forEach((key, value) -> values.put(key, value.trim()));
         var typed = new HashMap<String, Object>();
         for (ConfigDef.ConfigKey key : KEYS.configKeys().values()) {
             String raw = values.get(key.name);
@@ -352,11 +373,11 @@ public final class BertstreamConfig {
                 typed.put(key.name, value);
             } catch (ConfigException e) {
                 String reason = e instanceof ConfigValidators.Refused refused ? refused.reason() : null;
-                problems.add(refusal(key.name, raw, origins.get(key.name), reason, allowed(key)));
+                problems.add(refusal(key.name, raw, sources.variables.get(key.name), reason, allowed(key)));
             }
         }
         if (problems.isEmpty()) {
-            checkAgainstKafka(values, typed, origins, problems);
+            checkAgainstKafka(values, typed, sources.variables, problems);
             if (typed.get(RegistryClient.URL_CONFIG) != null) {
                 try {
                     // The client's own rules (e.g. no basic auth over plain http), at start rather than at first use.
@@ -369,11 +390,12 @@ public final class BertstreamConfig {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
         }
-        return new BertstreamConfig(Collections.unmodifiableMap(new TreeMap<>(given)), values, typed, List.copyOf(warnings));
+        return new BertstreamConfig(Collections.unmodifiableMap(new TreeMap<>(sources.given)), values, typed,
+                List.copyOf(sources.warnings));
     }
 
     /** Settings that must agree with a Kafka client setting. */
-    private static void checkAgainstKafka(Map<String, String> values, Map<String, Object> typed, Map<String, String> origins,
+    private static void checkAgainstKafka(Map<String, String> values, Map<String, Object> typed, Map<String, String> variables,
                                           List<String> problems) {
         // Streams hands producer.-prefixed keys, then plain ones, to its producers.
         String producerKey = StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
@@ -388,7 +410,7 @@ public final class BertstreamConfig {
         }
         int maxRecordBytes = (Integer) typed.get(OUTPUT_MAX_RECORD_BYTES);
         if (maxRecordBytes > maxRequestSize) {
-            problems.add(refusal(OUTPUT_MAX_RECORD_BYTES, Integer.toString(maxRecordBytes), origins.get(OUTPUT_MAX_RECORD_BYTES),
+            problems.add(refusal(OUTPUT_MAX_RECORD_BYTES, Integer.toString(maxRecordBytes), variables.get(OUTPUT_MAX_RECORD_BYTES),
                     "over the producer's max.request.size of " + maxRequestSize + ": such records could never be sent",
                     "at most max.request.size (raise it, and the topics' max.message.bytes, to go higher)"));
         }
