@@ -64,8 +64,9 @@ class CommandLineTest {
                 "bertstream.model=minilm", "bertstream.model.sha256=" + pinned, ""));
         var run = capture(() -> Bertstream.execute("run", "--config", config.toString()));
         assertEquals(2, run.exitCode(), run.out() + run.err());
-        assertTrue(run.err().startsWith("run: bertstream.model.sha256 pins the weights to sha256 " + pinned), run.err());
-        assertTrue(run.err().contains("has sha256 " + actual), "names both hashes: " + run.err());
+        String refusal = run.err().lines().filter(line -> line.startsWith("run: ")).findFirst().orElse(run.err());
+        assertTrue(refusal.startsWith("run: bertstream.model.sha256 pins the weights to sha256 " + pinned), run.err());
+        assertTrue(refusal.contains("has sha256 " + actual), "names both hashes on one line: " + run.err());
     }
 
     @Test
