@@ -2,7 +2,10 @@ package io.bertstream.serde;
 
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -20,13 +23,15 @@ public final class ConfigValidators {
     private ConfigValidators() {
     }
 
-    /** A refusal that says why, beyond what is allowed (e.g. a parser's complaint). */
+    private static final Pattern URL_CREDENTIALS = Pattern.compile("(?<=://)[^/@\\s]+@");
+
+    /** A refusal that says why, beyond what is allowed (e.g. a parser's complaint); credentials in URLs masked. */
     public static final class Refused extends ConfigException {
 
         private final String reason;
 
         Refused(String name, Object value, String reason) {
-            super(name, value, reason);
+            super(name, value instanceof String text ? URL_CREDENTIALS.matcher(text).replaceAll("[hidden]@") : value, reason);
             this.reason = reason;
         }
 
@@ -179,9 +184,14 @@ public final class ConfigValidators {
         return new Check(allowed, parser);
     }
 
-    /** An http:// or https:// URL with a host (one registry: the client takes no list). */
+    /** An http:// or https:// URL with a host (one registry: the client takes no list). No reason repeats the URL. */
     public static final ConfigDef.Validator HTTP_URL = new Check("an http:// or https:// URL", value -> {
-        java.net.URI url = java.net.URI.create(value.trim());
+        URI url;
+        try {
+            url = new URI(value.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL: " + e.getReason() + " at index " + e.getIndex());
+        }
         if (url.getScheme() == null || !List.of("http", "https").contains(url.getScheme().toLowerCase(Locale.ROOT))
                 || url.getHost() == null) {
             throw new IllegalArgumentException("not an http:// or https:// URL with a host");
@@ -192,7 +202,7 @@ public final class ConfigValidators {
     public static final ConfigDef.Validator USER_INFO = new ConfigDef.Validator() {
         @Override
         public void ensureValid(String name, Object value) {
-            String text = value instanceof org.apache.kafka.common.config.types.Password password ? password.value()
+            String text = value instanceof Password password ? password.value()
                     : value == null ? null : value.toString();
             if (text != null && (text.indexOf(':') < 1)) {
                 throw new Refused(name, "[hidden]", "not in the form user:password");

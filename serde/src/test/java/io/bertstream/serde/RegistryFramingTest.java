@@ -158,6 +158,9 @@ class RegistryFramingTest {
             assertFalse(refused.getMessage().contains("alice") && bad.containsKey(RegistryClient.BASIC_AUTH_USER_INFO_CONFIG),
                     "a refused secret is not repeated: " + refused.getMessage());
         }
+        var malformed = assertThrows(IllegalArgumentException.class, () -> RegistryClient.Settings.fromConfigs(Map.of(
+                RegistryClient.URL_CONFIG, "https://alice:s3cret@registry:8081/a path")));
+        assertFalse(malformed.getMessage().contains("s3cret"), "credentials in a refused URL are masked: " + malformed.getMessage());
         var edges = RegistryClient.Settings.fromConfigs(Map.of(RegistryClient.URL_CONFIG, "https://registry",
                 RegistryClient.MAX_ATTEMPTS_CONFIG, "10", RegistryClient.BACKOFF_MS_CONFIG, "5000"));
         assertEquals(10, edges.maxAttempts());

@@ -70,5 +70,10 @@ class SecretsTest {
                 "schema.registry.url", "https://registry:8081", "schema.registry.basic.auth.user.info", "hunter-no-colon"), Map.of()));
         assertFalse(refused.getMessage().contains("hunter-no-colon"), refused.getMessage());
         assertTrue(refused.getMessage().startsWith("schema.registry.basic.auth.user.info=[hidden] is refused"), refused.getMessage());
+        var badUrl = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(
+                "schema.registry.url", "https://alice:hunter-url@registry:8081/a path"), Map.of()));
+        assertFalse(badUrl.getMessage().contains("hunter-url"), badUrl.getMessage());
+        assertTrue(badUrl.getMessage().startsWith("schema.registry.url=https://[hidden]@registry:8081/a path is refused (not a URL: "),
+                badUrl.getMessage());
     }
 }
