@@ -39,17 +39,28 @@ public final class SharedModel implements AutoCloseable {
     /**
      * Loads the model and extraction named by the config's bertstream.model / layers / pooling / ... keys.
      *
-     * @throws IllegalArgumentException when a setting is invalid or does not fit the model (the message says what is valid)
+     * @throws IllegalArgumentException when a setting is invalid or does not fit the model (the message says what is
+     *                                  valid), or the weights are not the ones bertstream.model.sha256 pins
      */
     public static SharedModel open(BertstreamConfig config) {
         var options = new EngineOptions(config.getEnum(BACKEND, Backend.class), config.getEnum(DEVICE, Device.class),
                 Precision.FP32, config.getInt(ENGINE_MAX_PASS_TOKENS), config.getInt(THREADS));
         EmbeddingEngine engine = EmbeddingEngine.open(config.require(MODEL), options);
         try {
+            checkPinned(config.optional(MODEL_SHA256), config.require(MODEL), engine.model().identity().sha256());
             return new SharedModel(engine, new Extractor(engine, extractionSpec(config)));
         } catch (RuntimeException e) {
             engine.close();
             throw e;
+        }
+    }
+
+    /** bertstream.model.sha256 pins the weights: any others (a changed file, another build) refuse to start. */
+    static void checkPinned(String pinned, String model, String sha256) {
+        if (pinned != null && !pinned.equalsIgnoreCase(sha256)) {
+            throw new IllegalArgumentException(MODEL_SHA256 + " pins the weights to sha256 " + pinned.toLowerCase(java.util.Locale.ROOT)
+                    + ", but model " + model + " has sha256 " + sha256 + ": refusing to start (if these weights are"
+                    + " the ones you want, pin their sha256)");
         }
     }
 
