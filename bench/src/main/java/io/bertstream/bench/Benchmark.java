@@ -7,6 +7,7 @@ import io.bertstream.bench.BenchReport.SweepPoint;
 import io.bertstream.engine.backend.Backend;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -82,9 +83,9 @@ public final class Benchmark {
             case LANGCHAIN -> sweep(id.id, "langchain4j AllMiniLmL6V2EmbeddingModel.embedAll", texts,
                     List.of(new Setting("default executor, one text per ONNX call", LangchainPeer::new)));
             case ONNXRUNTIME -> sweep(id.id, "raw ONNX Runtime, length-sorted batches, mean pooling + L2", texts,
-                    onnxRuntimeSettings(MiniLmFiles::graph));
+                    onnxRuntimeSettings(() -> MiniLmFiles.graph().file()));
             case ONNXRUNTIME_INT8 -> sweep(id.id, "stretch: raw ONNX Runtime on the graph with every Linear dynamically "
-                    + "quantised to int8 (Int8Graph)", texts, onnxRuntimeSettings(() -> Int8Graph.quantize(MiniLmFiles.graph())));
+                    + "quantised to int8 (Int8Graph)", texts, onnxRuntimeSettings(() -> Int8Graph.quantized(MiniLmFiles.graph())));
             case ENGINE_ONNXRUNTIME -> sweep(id.id, "bertstream engine via the extraction API, ONNX Runtime", texts,
                     EngineSubjects.settings(Backend.ONNXRUNTIME, options));
             case ENGINE_PYTORCH -> sweep(id.id, "bertstream engine via the extraction API, PyTorch", texts,
@@ -104,7 +105,7 @@ public final class Benchmark {
     }
 
     /** One raw ONNX Runtime setting per swept token budget. */
-    private List<Setting> onnxRuntimeSettings(Supplier<byte[]> graph) {
+    private List<Setting> onnxRuntimeSettings(Supplier<Path> graph) {
         return options.batchTokens().stream().map(budget -> new Setting("max-batch-tokens " + budget,
                 () -> new OnnxRuntimePeer(graph.get(), options.threads(), budget))).toList();
     }

@@ -33,13 +33,13 @@ public final class EngineSubjects {
                 .toList();
     }
 
-    static Subject open(Backend backend, int maxBatchTokens, int threads) {
-        EmbeddingEngine engine = openEngine(backend, maxBatchTokens, threads);
+    static Subject open(Backend backend, int maxPassTokens, int threads) {
+        EmbeddingEngine engine = openEngine(backend, maxPassTokens, threads);
         return new ExtractorSubject(engine, new Extractor(engine, ExtractionSpec.modelDefaults()));
     }
 
-    public static EmbeddingEngine openEngine(Backend backend, int maxBatchTokens, int threads) {
-        return EmbeddingEngine.open(MODEL, new EngineOptions(backend, Device.CPU, Precision.FP32, maxBatchTokens, threads));
+    public static EmbeddingEngine openEngine(Backend backend, int maxPassTokens, int threads) {
+        return EmbeddingEngine.open(MODEL, new EngineOptions(backend, Device.CPU, Precision.FP32, maxPassTokens, threads));
     }
 
     /** MiniLM's architecture, as the engine reads it, for the FLOP count. */

@@ -263,14 +263,12 @@ public final class EmbedCommand implements Callable<Integer> {
         int overlap;
 
         ExtractionSpec spec() {
-            LengthPolicy.Mode mode = switch (longMode.strip().toLowerCase(Locale.ROOT)) {
-                case "truncate-head", "head" -> LengthPolicy.Mode.HEAD;
-                case "truncate-tail", "tail" -> LengthPolicy.Mode.TAIL;
-                case "truncate-head-tail", "head-tail" -> LengthPolicy.Mode.HEAD_TAIL;
-                case "chunk" -> LengthPolicy.Mode.CHUNK;
-                default -> throw new IllegalArgumentException("unknown --long '" + longMode
-                        + "': valid are truncate-head, truncate-tail, truncate-head-tail, chunk");
-            };
+            LengthPolicy.Mode mode;
+            try {
+                mode = LengthPolicy.Mode.parse(longMode);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--long: " + e.getMessage());
+            }
             if (maxTokens < 0 || overlap < 0) {
                 throw new IllegalArgumentException("--max-tokens and --overlap must not be negative");
             }

@@ -118,9 +118,10 @@ public final class BertstreamApp implements AutoCloseable {
     }
 
     /**
-     * Opens the metrics port (if bertstream.metrics.port >= 0), reads the size limits from the cluster and checks
-     * that the settings hold together, warms the model up (refusing settings that reject ordinary texts),
-     * registers the output schema (registry output), then starts the inference worker and Streams.
+     * Opens the metrics port (if bertstream.metrics.port >= 0, on bertstream.metrics.bind), reads the size limits
+     * from the cluster and checks that the settings hold together, warms the model up (refusing settings that
+     * reject ordinary texts), registers the output schema (registry output), then starts the inference worker and
+     * Streams.
      *
      * @throws IllegalArgumentException when the settings cannot work (the message names the keys to change)
      * @throws IllegalStateException    when the cluster or the schema registry cannot be reached in time
@@ -128,7 +129,7 @@ public final class BertstreamApp implements AutoCloseable {
     public BertstreamApp start() {
         int port = config.getInt(BertstreamConfig.METRICS_PORT);
         if (port >= 0) {
-            ops = OpsServer.start(port, registry, this::health);
+            ops = OpsServer.start(config.require(BertstreamConfig.METRICS_BIND), port, registry, this::health);
         }
         log.info("starting bertstream with\n{}", config.describe());
         Properties props = streamsProperties(config, metrics);
@@ -216,7 +217,7 @@ public final class BertstreamApp implements AutoCloseable {
      */
     private io.bertstream.serde.TextDecoder streamDecoder(Duration budget) {
         String configured = config.get(RegistryClient.REQUEST_TIMEOUT_MS_CONFIG);
-        long timeout = Math.min(configured == null ? 10_000 : Long.parseLong(configured.trim()), budget.toMillis());
+        long timeout = Math.max(100, Math.min(configured == null ? 10_000 : Long.parseLong(configured.trim()), budget.toMillis()));
         return config.with(Map.of(RegistryClient.MAX_ATTEMPTS_CONFIG, "1",
                 RegistryClient.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout))).decoder();
     }
@@ -391,6 +392,16 @@ public final class BertstreamApp implements AutoCloseable {
     /** The port /metrics and /health listen on, or -1 when they are off. */
     public int metricsPort() {
         return ops == null ? -1 : ops.port();
+    }
+
+    /** Where /metrics and /health are (http://host:port), or null when they are off. */
+    public String metricsUrl() {
+        return ops == null ? null : ops.url();
+    }
+
+    /** The address /metrics and /health listen on, or null when they are off. */
+    public java.net.InetAddress metricsAddress() {
+        return ops == null ? null : ops.address();
     }
 
     /** Null before {@link #start()}. */

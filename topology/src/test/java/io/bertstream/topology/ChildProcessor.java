@@ -37,7 +37,10 @@ final class ChildProcessor implements AutoCloseable {
         return start(config, workDir, name, List.of());
     }
 
-    /** The same with extra JVM options, e.g. -Dbertstream.test.fake-embedder=... (see {@link ProcessorChildMain}). */
+    /**
+     * The same with extra JVM options after the usual ones (so e.g. a log level given here wins), e.g.
+     * -Dbertstream.test.fake-embedder=... (see {@link ProcessorChildMain}).
+     */
     static ChildProcessor start(Map<String, String> config, Path workDir, String name, List<String> jvmOptions)
             throws IOException {
         Process process = launch(config, workDir, name, jvmOptions);

@@ -53,7 +53,7 @@ class FaultInjectionTest {
 
     private Map<String, String> settings(Map<String, String> overrides) {
         var settings = new HashMap<>(config(appId, input, output, dlq, stateDir));
-        settings.put(BertstreamConfig.BATCH_LINGER_MS, "50");
+        settings.put(BertstreamConfig.MICRO_BATCH_LINGER_MS, "50");
         settings.putAll(overrides);
         return settings;
     }

@@ -37,7 +37,7 @@ class HealthTest {
 
     private BertstreamApp app(FakeEmbedder fake, Map<String, String> overrides) {
         var settings = new HashMap<>(config(unique("health"), input, output, dlq, stateDir));
-        settings.put(BertstreamConfig.BATCH_LINGER_MS, "50");
+        settings.put(BertstreamConfig.MICRO_BATCH_LINGER_MS, "50");
         settings.putAll(overrides);
         return new BertstreamApp(BertstreamConfig.of(settings, Map.of()), SharedModel.of(fake, fake.shape()));
     }

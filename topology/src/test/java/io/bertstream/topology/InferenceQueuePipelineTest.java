@@ -36,8 +36,8 @@ class InferenceQueuePipelineTest {
         broker().createTopics(partitions, input, output, dlq);
         var fake = new FakeEmbedder();
         var settings = new HashMap<>(config(unique("queue"), input, output, dlq, stateDir));
-        settings.put(BertstreamConfig.BATCH_MAX_RECORDS, "4");
-        settings.put(BertstreamConfig.BATCH_LINGER_MS, "20");
+        settings.put(BertstreamConfig.MICRO_BATCH_MAX_RECORDS, "4");
+        settings.put(BertstreamConfig.MICRO_BATCH_LINGER_MS, "20");
         settings.put("num.stream.threads", "2");
         int n = 320;
         try (var app = new BertstreamApp(BertstreamConfig.of(settings, Map.of()), SharedModel.of(fake, fake.shape())).start()) {

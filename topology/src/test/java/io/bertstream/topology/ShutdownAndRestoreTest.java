@@ -50,7 +50,7 @@ class ShutdownAndRestoreTest {
         String dlq = unique("dlq");
         broker().createTopics(2, input, output, dlq);
         var config = new HashMap<>(config(unique("sigterm"), input, output, dlq, Files.createDirectory(dir.resolve("state"))));
-        config.put(BertstreamConfig.BATCH_LINGER_MS, "50");
+        config.put(BertstreamConfig.MICRO_BATCH_LINGER_MS, "50");
         var ids = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "e" + i).toList();
         // Warm-up (3 calls) at full speed, then 4 s a forward pass.
         try (var child = ChildProcessor.start(config, dir, "slow", List.of(fake("delay-ms=4000;undelayed-calls=3")))) {

@@ -67,7 +67,7 @@ class SizeLimitsTest {
 
     private BertstreamApp start(FakeEmbedder fake, Map<String, String> overrides) {
         var settings = new HashMap<>(config(appId, input, output, dlq, stateDir));
-        settings.put(BertstreamConfig.BATCH_LINGER_MS, "50");
+        settings.put(BertstreamConfig.MICRO_BATCH_LINGER_MS, "50");
         settings.putAll(overrides);
         var app = new BertstreamApp(BertstreamConfig.of(settings, Map.of()), SharedModel.of(fake, fake.shape()));
         try {
