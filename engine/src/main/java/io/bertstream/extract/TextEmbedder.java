@@ -27,6 +27,26 @@ public interface TextEmbedder extends AutoCloseable {
      */
     List<EmbedOutcome> embedAll(List<String> texts);
 
+    /**
+     * Like {@link #embedAll(List)}, each text with its own instruction prefix ("" = none; see
+     * {@link ExtractionSpec#prefix()}), which then replaces the embedder's own. An embedder without prefixes
+     * (a test double) takes only empty ones.
+     */
+    default List<EmbedOutcome> embedAll(List<String> texts, List<String> prefixes) {
+        if (prefixes.stream().allMatch(String::isEmpty)) {
+            return embedAll(texts);
+        }
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no instruction prefixes");
+    }
+
+    /** Tokens of the text with this prefix; see {@link #countTokens(String)}. */
+    default int countTokens(String text, String prefix) {
+        if (prefix.isEmpty()) {
+            return countTokens(text);
+        }
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no instruction prefixes");
+    }
+
     @Override
     void close();
 }

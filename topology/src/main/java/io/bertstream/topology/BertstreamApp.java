@@ -101,6 +101,9 @@ public final class BertstreamApp implements AutoCloseable {
         this.queue = new InferenceQueue(model.embedder(), config.inferenceSettings(), faults, metrics);
         this.supervisor = new ThreadSupervisor(supervision, metrics, stop::countDown);
         metrics.modelInfo(model.embedder().info());
+        if (model.head() != null) {
+            metrics.head(model.head());
+        }
         if (model.engineStats() != null) {
             metrics.engine(model::engineStats);
         }

@@ -126,6 +126,16 @@ public final class BertstreamConfig {
     public static final String OUTPUT_REGISTER_TIMEOUT_MS = "bertstream.output.register-timeout-ms";
     // ---- end of the reliability block -------------------------------------------------------------------------
 
+    // ---- Downstream heads and instruction prefixes (helper "heads") --------------------------------------------
+    /** A head file written by fit-head: labels or entities from the same forward pass as the vectors. */
+    public static final String HEAD = "bertstream.head";
+    /** Labels kept per record, most likely first; 0 = all. */
+    public static final String HEAD_TOP_K = "bertstream.head.top-k";
+    /** Emit the vector; false: a tagging-only output (empty vector, dims 0), which needs a head. */
+    public static final String OUTPUT_VECTOR = "bertstream.output.vector";
+    /** The instruction put before every text; {@code bertstream.input.prefix.<topic>} overrides it per topic. */
+    public static final String INPUT_PREFIX = "bertstream.input.prefix";
+
     /**
      * Every bertstream.* key: name, type, default (null: unset, i.e. required where it is used, or "the
      * model's own"), what is allowed, and one line of meaning. The README's configuration table is this table
@@ -240,7 +250,16 @@ public final class BertstreamConfig {
             .define(HEALTH_MAX_REBALANCE_MS, Type.INT, 300_000, atLeast(0), MEDIUM,
                     "/health is DOWN when a rebalance lasts longer (ms)")
             .define(OUTPUT_REGISTER_TIMEOUT_MS, Type.INT, 120_000, atLeast(0), MEDIUM,
-                    "registry output: how long start-up retries registering the output schema (ms), then exits (code 3)");
+                    "registry output: how long start-up retries registering the output schema (ms), then exits (code 3)")
+            // ---- downstream heads and instruction prefixes (helper "heads") ------------------------------------
+            .define(HEAD, Type.STRING, null, null, MEDIUM,
+                    "A head file from fit-head: each record also carries labels (classes) or entities, from the same forward pass; refused when fitted for other weights, another extraction or prefix")
+            .define(HEAD_TOP_K, Type.INT, 0, atLeast(0), MEDIUM,
+                    "Labels kept per record, most likely first; 0 = all (their scores sum to 1)")
+            .define(OUTPUT_VECTOR, Type.BOOLEAN, true, null, MEDIUM,
+                    "Emit the vector; false (needs bertstream.head): tagging-only records with an empty vector and dims 0")
+            .define(INPUT_PREFIX, Type.STRING, "", null, MEDIUM,
+                    "Instruction put before every text (e5's query:), joined with one space and recorded in model.prefix; bertstream.input.prefix.<topic> sets one per topic (in the file only)");
 
     /** The registry client's key prefix: like bertstream.*, every key under it must be one the client reads. */
     public static final String REGISTRY_PREFIX = "schema.registry.";
@@ -403,8 +422,12 @@ public final class BertstreamConfig {
     }
 
     private static boolean isUnknown(String key) {
-        return (key.startsWith(PREFIX) || key.startsWith(REGISTRY_PREFIX)) && !KEYS.names().contains(key);
+        return (key.startsWith(PREFIX) || key.startsWith(REGISTRY_PREFIX)) && !KEYS.names().contains(key)
+                && !key.startsWith(TOPIC_PREFIX);
     }
+
+    /** {@code bertstream.input.prefix.<topic>}: the prefix of one input topic. */
+    private static final String TOPIC_PREFIX = INPUT_PREFIX + ".";
 
     /** Parses and checks every key; throws with all the problems found, one per line. */
     private static BertstreamConfig build(Sources sources) {
@@ -435,6 +458,7 @@ public final class BertstreamConfig {
                 problems.add(refusal(key.name, raw, sources.variables.get(key.name), reason, allowed(key)));
             }
         }
+        checkPrefixesAndHead(sources.given, typed, problems);
         if (problems.isEmpty()) {
             checkAgainstKafka(values, typed, sources.variables, problems);
             if (typed.get(RegistryClient.URL_CONFIG) != null) {
@@ -451,6 +475,25 @@ public final class BertstreamConfig {
         }
         return new BertstreamConfig(Collections.unmodifiableMap(new TreeMap<>(sources.given)), values, typed,
                 List.copyOf(sources.warnings));
+    }
+
+    /** Per-topic prefixes name input topics; a tagging-only output needs a head. */
+    private static void checkPrefixesAndHead(Map<String, String> given, Map<String, Object> typed, List<String> problems) {
+        @SuppressWarnings("unchecked")
+        List<String> topics = (List<String>) typed.get(INPUT_TOPICS);
+        given.forEach((key, value) -> {
+            if (key.startsWith(TOPIC_PREFIX)) {
+                String topic = key.substring(TOPIC_PREFIX.length());
+                if (topic.isEmpty() || !topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+                    problems.add(key + " is refused: '" + topic + "' is not a topic name");
+                } else if (topics != null && !topics.isEmpty() && !topics.contains(topic)) {
+                    problems.add(key + " is refused: " + topic + " is not one of " + INPUT_TOPICS + " " + topics);
+                }
+            }
+        });
+        if (Boolean.FALSE.equals(typed.get(OUTPUT_VECTOR)) && typed.get(HEAD) == null) {
+            problems.add(OUTPUT_VECTOR + "=false is refused: without " + HEAD + " a record would carry nothing");
+        }
     }
 
     /** Settings that must agree with a Kafka client setting. */
@@ -666,6 +709,17 @@ public final class BertstreamConfig {
         return registry;
     }
 
+    /** The instruction prefix of each input topic: bertstream.input.prefix.<topic>, else bertstream.input.prefix. */
+    public InputPrefixes inputPrefixes() {
+        var byTopic = new TreeMap<String, String>();
+        given.forEach((key, value) -> {
+            if (key.startsWith(TOPIC_PREFIX)) {
+                byTopic.put(key.substring(TOPIC_PREFIX.length()), value);
+            }
+        });
+        return new InputPrefixes(get(INPUT_PREFIX), byTopic);
+    }
+
     public TopologySettings topologySettings() {
         String pattern = optional(INPUT_PATTERN);
         return new TopologySettings(getList(INPUT_TOPICS), pattern == null ? null : Pattern.compile(pattern),
@@ -674,7 +728,8 @@ public final class BertstreamConfig {
                         Duration.ofMillis(getInt(MICRO_BATCH_LINGER_MS))),
                 new TopologySettings.Cache(getInt(CACHE_MAX_ENTRIES), getLong(CACHE_MAX_BYTES)), extractionSettings(),
                 getInt(INPUT_MAX_BYTES), getBoolean(OUTPUT_INCLUDE_TEXT), getInt(OUTPUT_MAX_RECORD_BYTES),
-                new TopologySettings.EventLimits(getInt(LENGTH_MAX_EVENT_TOKENS), getInt(LENGTH_MAX_CHUNKS)));
+                new TopologySettings.EventLimits(getInt(LENGTH_MAX_EVENT_TOKENS), getInt(LENGTH_MAX_CHUNKS)),
+                getBoolean(OUTPUT_VECTOR), inputPrefixes());
     }
 
     // ---- Reliability block (helper "core") ------------------------------------------------------------------------
@@ -707,8 +762,10 @@ public final class BertstreamConfig {
     // ---- end of the reliability block -------------------------------------------------------------------------
 
     private String extractionSettings() {
-        return List.of(LENGTH_MODE, LENGTH_MAX_TOKENS, LENGTH_OVERLAP, DOCUMENT_VECTOR).stream()
-                .map(key -> key + "=" + values.get(key)).collect(Collectors.joining(";"));
+        // the head itself is in the model identity; how many of its labels a record keeps is here
+        var keys = values.get(HEAD) == null ? List.of(LENGTH_MODE, LENGTH_MAX_TOKENS, LENGTH_OVERLAP, DOCUMENT_VECTOR)
+                : List.of(LENGTH_MODE, LENGTH_MAX_TOKENS, LENGTH_OVERLAP, DOCUMENT_VECTOR, HEAD_TOP_K);
+        return keys.stream().map(key -> key + "=" + values.get(key)).collect(Collectors.joining(";"));
     }
 
     /** One line per key (unset bertstream keys too, empty), secrets masked: safe to log. */

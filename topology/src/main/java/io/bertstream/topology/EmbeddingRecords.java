@@ -2,6 +2,8 @@ package io.bertstream.topology;
 
 import io.bertstream.avro.Chunk;
 import io.bertstream.avro.EmbeddingRecord;
+import io.bertstream.avro.Entity;
+import io.bertstream.avro.Label;
 import io.bertstream.avro.Model;
 import io.bertstream.avro.Quantization;
 import io.bertstream.avro.Source;
@@ -38,6 +40,10 @@ final class EmbeddingRecords {
                 .setText(includeText ? textOf(event.text(), chunk) : null)
                 .setMetadata(event.metadata())
                 .setCreatedAt(now)
+                .setLabels(embedding.labels() == null ? null : embedding.labels().stream()
+                        .map(l -> new Label(l.label(), l.score())).toList())
+                .setEntities(embedding.entities() == null ? null : embedding.entities().stream()
+                        .map(e -> new Entity(e.type(), e.start(), e.end(), e.text(), e.score())).toList())
                 .build();
     }
 
@@ -53,6 +59,8 @@ final class EmbeddingRecords {
                 .setPostProcessing(info.postProcessing())
                 .setQuantization(quantization == null ? null
                         : new Quantization(quantization.kind(), quantization.scale(), quantization.offset()))
+                .setPrefix(info.prefix().isEmpty() ? null : info.prefix())
+                .setHead(info.head())
                 .build();
     }
 

@@ -59,6 +59,8 @@ public final class InferenceQueue implements AutoCloseable {
     /** One micro-batch's texts; done once every text has its outcome. */
     static final class Job {
         private final String[] texts;
+        /** Each text's instruction prefix ("" = none). */
+        private final String[] prefixes;
         private final int[] costs;
         private final EmbedOutcome[] outcomes;
         /** Text indexes, shortest first: the order texts are taken in when the job does not fit one run. */
@@ -69,8 +71,9 @@ public final class InferenceQueue implements AutoCloseable {
         private volatile boolean cancelled;
         private volatile boolean done;
 
-        private Job(List<String> texts, int[] costs) {
+        private Job(List<String> texts, List<String> prefixes, int[] costs) {
             this.texts = texts.toArray(String[]::new);
+            this.prefixes = prefixes.toArray(String[]::new);
             this.costs = costs.clone();
             this.outcomes = new EmbedOutcome[this.texts.length];
             this.order = IntStream.range(0, this.texts.length).boxed()
@@ -100,6 +103,10 @@ public final class InferenceQueue implements AutoCloseable {
     private record Slot(Job job, int index) {
         String text() {
             return job.texts[index];
+        }
+
+        String prefix() {
+            return job.prefixes[index];
         }
     }
 
@@ -140,7 +147,12 @@ public final class InferenceQueue implements AutoCloseable {
 
     /** Hands texts over; never blocks. {@code costs} are each text's tokens as the model will see them. */
     Job submit(List<String> texts, int[] costs) {
-        var job = new Job(texts, costs);
+        return submit(texts, java.util.Collections.nCopies(texts.size(), ""), costs);
+    }
+
+    /** Texts with their instruction prefixes ("" = none), which the model sees before each text. */
+    Job submit(List<String> texts, List<String> prefixes, int[] costs) {
+        var job = new Job(texts, prefixes, costs);
         if (job.done) {
             return job;
         }
@@ -326,7 +338,7 @@ public final class InferenceQueue implements AutoCloseable {
         long started = System.nanoTime();
         List<EmbedOutcome> outcomes;
         try {
-            outcomes = embedChecked(run.stream().map(Slot::text).toList());
+            outcomes = embedChecked(run);
         } catch (Throwable failure) {
             isolate(run, failure);
             return;
@@ -336,8 +348,12 @@ public final class InferenceQueue implements AutoCloseable {
     }
 
     /** The embedder's answer, or an exception when there is none that is usable. */
-    private List<EmbedOutcome> embedChecked(List<String> texts) {
-        List<EmbedOutcome> outcomes = embedder.embedAll(texts);
+    private List<EmbedOutcome> embedChecked(List<Slot> slots) {
+        return embedChecked(slots.stream().map(Slot::text).toList(), slots.stream().map(Slot::prefix).toList());
+    }
+
+    private List<EmbedOutcome> embedChecked(List<String> texts, List<String> prefixes) {
+        List<EmbedOutcome> outcomes = embedder.embedAll(texts, prefixes);
         if (outcomes == null || outcomes.size() != texts.size()) {
             throw new IllegalStateException("the embedder answered " + (outcomes == null ? "null" : outcomes.size()
                     + " outcomes") + " for " + texts.size() + " texts");
@@ -390,10 +406,15 @@ public final class InferenceQueue implements AutoCloseable {
     /** Embeds the slots with the canary beside them; delivers and returns true when all of it worked. */
     private boolean tryWithCanary(List<Slot> slots) {
         var texts = new ArrayList<String>(slots.size() + 1);
-        slots.forEach(slot -> texts.add(slot.text()));
+        var prefixes = new ArrayList<String>(slots.size() + 1);
+        slots.forEach(slot -> {
+            texts.add(slot.text());
+            prefixes.add(slot.prefix());
+        });
         texts.add(CANARY);
+        prefixes.add(embedder.info().prefix());
         try {
-            List<EmbedOutcome> outcomes = embedChecked(texts);
+            List<EmbedOutcome> outcomes = embedChecked(texts, prefixes);
             if (!(outcomes.get(outcomes.size() - 1) instanceof EmbedOutcome.Embedded)) {
                 return false;
             }
@@ -407,7 +428,7 @@ public final class InferenceQueue implements AutoCloseable {
     /** The text alone, once more: its failure, or null (and delivered) when it worked this time. */
     private Throwable failureAlone(Slot slot) {
         try {
-            deliver(List.of(slot), embedChecked(List.of(slot.text())));
+            deliver(List.of(slot), embedChecked(List.of(slot)));
             return null;
         } catch (Throwable e) {
             return e;
@@ -425,7 +446,7 @@ public final class InferenceQueue implements AutoCloseable {
 
     /** Throws unless the engine embeds the canary text. */
     void checkCanary() {
-        EmbedOutcome outcome = embedChecked(List.of(CANARY)).get(0);
+        EmbedOutcome outcome = embedChecked(List.of(CANARY), List.of(embedder.info().prefix())).get(0);
         if (!(outcome instanceof EmbedOutcome.Embedded)) {
             throw new IllegalStateException("the canary text was rejected: " + ((EmbedOutcome.Rejected) outcome).reason());
         }

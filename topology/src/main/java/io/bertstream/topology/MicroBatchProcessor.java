@@ -59,22 +59,30 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         final long sequence;
         final InputRecord raw;
         final DecodedText decoded;
+        /** The instruction prefix of the event's topic ("" = none). */
+        final String prefix;
         final int tokens;
         final int cost;
         EmbedOutcome outcome;
         /** The same text, earlier in this task and not yet emitted: its outcome is this one's too. */
         Event sameAs;
 
-        Event(long sequence, InputRecord raw, DecodedText decoded, int tokens, int cost) {
+        Event(long sequence, InputRecord raw, DecodedText decoded, String prefix, int tokens, int cost) {
             this.sequence = sequence;
             this.raw = raw;
             this.decoded = decoded;
+            this.prefix = prefix;
             this.tokens = tokens;
             this.cost = cost;
         }
 
         EmbedOutcome resolved() {
             return outcome != null ? outcome : sameAs.resolved();
+        }
+
+        /** What the cache and the in-flight map key by: the text, after its prefix and a separator no text has. */
+        String input() {
+            return prefix.isEmpty() ? decoded.text() : prefix + '\u0000' + decoded.text();
         }
     }
 
@@ -207,8 +215,9 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
             return true;
         }
         int tokens;
+        String prefix = settings.prefixes().of(raw.source().topic());
         try {
-            tokens = pipeline.embedder().countTokens(decoded.text());
+            tokens = pipeline.embedder().countTokens(decoded.text(), prefix);
         } catch (RuntimeException e) {
             // The model's tokenizer refuses the text (e.g. empty): the same verdict embedding would give.
             rejectStored(sequence, pending, raw, DeadLetter.Stage.EMBED, e.getClass().getName(), e.getMessage());
@@ -224,7 +233,7 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
                     "the text is " + over);
             return true;
         }
-        var event = new Event(sequence, raw, decoded, tokens, pipeline.shape().cost(tokens));
+        var event = new Event(sequence, raw, decoded, prefix, tokens, pipeline.shape().cost(tokens));
         var policy = settings.batch();
         // Close the open batch first if this event would push its padded tokens over the budget.
         if (!open.isEmpty() && (long) (open.size() + 1) * Math.max(openLongest, tokens) > policy.maxTokens()) {
@@ -310,8 +319,8 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         var batch = new MicroBatch(open);
         for (Event event : batch.events) {
             if (cache != null) {
-                var cached = cache.get(event.decoded.text());
-                Event earlier = cached.isEmpty() ? inFlight.get(event.decoded.text()) : null;
+                var cached = cache.get(event.input());
+                Event earlier = cached.isEmpty() ? inFlight.get(event.input()) : null;
                 metrics.cache(cached.isPresent() || earlier != null);
                 if (cached.isPresent()) {
                     event.outcome = new EmbedOutcome.Embedded(cached.get());
@@ -321,7 +330,7 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
                     event.sameAs = earlier;
                     continue;
                 }
-                inFlight.put(event.decoded.text(), event);
+                inFlight.put(event.input(), event);
             }
             batch.misses.add(event);
         }
@@ -344,7 +353,7 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
                 return;
             }
             batch.job = pipeline.queue().submit(batch.misses.stream().map(e -> e.decoded.text()).toList(),
-                    batch.misses.stream().mapToInt(e -> e.cost).toArray());
+                    batch.misses.stream().map(e -> e.prefix).toList(), batch.misses.stream().mapToInt(e -> e.cost).toArray());
         }
     }
 
@@ -356,9 +365,9 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
                 Event event = batch.misses.get(i);
                 event.outcome = computed.get(i);
                 if (cache != null) {
-                    inFlight.remove(event.decoded.text(), event);
+                    inFlight.remove(event.input(), event);
                     if (event.outcome instanceof EmbedOutcome.Embedded embedded) {
-                        cache.put(event.decoded.text(), embedded.vectors());
+                        cache.put(event.input(), embedded.vectors());
                     }
                 }
             }
@@ -381,12 +390,14 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         var records = new ArrayList<Record<byte[], byte[]>>(vectors.size());
         var createdAt = Instant.ofEpochMilli(now);
         Lineage source = event.raw.source();
-        for (Embedding vector : vectors) {
+        var model = pipeline.embedder().info().withPrefix(event.prefix);
+        for (Embedding computed : vectors) {
+            Embedding vector = settings.outputVector() ? computed : computed.withoutVector();
             String key = OutputKeys.keyOf(event.decoded.id(), vector.chunk());
             byte[] value;
             try {
                 value = pipeline.serializer().serialize(settings.outputTopic(), EmbeddingRecords.of(key, event.decoded,
-                        source, vector, pipeline.embedder().info(), settings.includeText(), createdAt));
+                        source, vector, model, settings.includeText(), createdAt));
             } catch (RuntimeException e) {
                 if (registryFailure(e)) {
                     // Not the data's fault: fail the thread (bounded replacement) rather than dead-letter good data.
@@ -410,6 +421,7 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
             context.forward(record, OUTPUT_SINK);
             metrics.recordOut(source.timestamp(), now);
         }
+        vectors.forEach(metrics::headed);
     }
 
     private static boolean registryFailure(Throwable e) {

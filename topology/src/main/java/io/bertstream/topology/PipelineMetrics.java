@@ -1,7 +1,9 @@
 package io.bertstream.topology;
 
 import io.bertstream.engine.EngineStats;
+import io.bertstream.extract.Embedding;
 import io.bertstream.extract.ModelInfo;
+import io.bertstream.extract.head.HeadFile;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -33,6 +35,8 @@ public final class PipelineMetrics {
     private final Map<CloseReason, Counter> batchesClosed = new EnumMap<>(CloseReason.class);
     private final Map<SizeLimits.Kind, Counter> oversized = new EnumMap<>(SizeLimits.Kind.class);
     private final Map<String, Counter> retries = new ConcurrentHashMap<>();
+    private final Map<String, Counter> headLabels = new ConcurrentHashMap<>();
+    private final Map<String, Counter> headEntities = new ConcurrentHashMap<>();
     private final DistributionSummary batchSize;
     private final DistributionSummary batchFill;
     private final DistributionSummary paddedTokenShare;
@@ -173,6 +177,40 @@ public final class PipelineMetrics {
 
     private <T> void gauge(String name, T object, ToDoubleFunction<T> value, String description) {
         Gauge.builder(name, object, value).description(description).register(registry);
+    }
+
+    /**
+     * The head's meters, one per class or entity type, all registered at start so that every label is scraped
+     * (at 0 until seen): bertstream.head.labels{label} counts records by their most likely class,
+     * bertstream.head.entities{type} the entities found.
+     */
+    void head(HeadFile head) {
+        if (head.entities()) {
+            head.entityTypes().forEach(type -> headEntities.put(type, Counter.builder("bertstream.head.entities")
+                    .description("entities found by the entity head, by type").tag("type", type).register(registry)));
+        } else {
+            head.labels().forEach(label -> headLabels.put(label, Counter.builder("bertstream.head.labels")
+                    .description("records by the classification head's most likely class").tag("label", label)
+                    .register(registry)));
+        }
+    }
+
+    /** What the head said of one output record. */
+    void headed(Embedding record) {
+        if (record.labels() != null && !record.labels().isEmpty()) {
+            Counter c = headLabels.get(record.labels().get(0).label());
+            if (c != null) {
+                c.increment();
+            }
+        }
+        if (record.entities() != null) {
+            for (Embedding.Entity e : record.entities()) {
+                Counter c = headEntities.get(e.type());
+                if (c != null) {
+                    c.increment();
+                }
+            }
+        }
     }
 
     void eventIn() {

@@ -14,9 +14,12 @@ import io.bertstream.extract.LayerSpec;
 import io.bertstream.extract.Pooling;
 import io.bertstream.extract.Quantizer;
 import io.bertstream.extract.TextEmbedder;
+import io.bertstream.extract.head.HeadFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 import static io.bertstream.topology.BertstreamConfig.*;
@@ -38,10 +41,12 @@ public final class SharedModel implements AutoCloseable {
     private final TextEmbedder embedder;
     private final SegmentShape shape;
     private final boolean owned;
+    private final HeadFile head;
     private volatile String keepOpen;
     private boolean closed;
 
-    private SharedModel(EmbeddingEngine engine, TextEmbedder embedder, SegmentShape shape, boolean owned) {
+    private SharedModel(EmbeddingEngine engine, TextEmbedder embedder, SegmentShape shape, boolean owned, HeadFile head) {
+        this.head = head;
         this.engine = engine;
         this.embedder = embedder;
         this.shape = shape;
@@ -60,9 +65,10 @@ public final class SharedModel implements AutoCloseable {
         EmbeddingEngine engine = EmbeddingEngine.open(config.require(MODEL), options);
         try {
             checkPinned(config.optional(MODEL_SHA256), config.require(MODEL), engine.model().identity().sha256());
-            var extractor = new Extractor(engine, extractionSpec(config));
+            HeadFile head = head(config);
+            var extractor = new Extractor(engine, extractionSpec(config), head, config.getInt(HEAD_TOP_K));
             return new SharedModel(engine, extractor,
-                    SegmentShape.of(extractor.plan().lengthPolicy(), engine.model().maxTokens()), true);
+                    SegmentShape.of(extractor.plan().lengthPolicy(), engine.model().maxTokens()), true, head);
         } catch (RuntimeException e) {
             engine.close();
             throw e;
@@ -78,8 +84,34 @@ public final class SharedModel implements AutoCloseable {
         }
     }
 
+    /**
+     * The head file bertstream.head names, or null. A head was fitted with one prefix: every input topic must use it.
+     *
+     * @throws IllegalArgumentException when the file cannot be read, or a topic's prefix is not the head's
+     */
+    static HeadFile head(BertstreamConfig config) {
+        String path = config.optional(HEAD);
+        if (path == null) {
+            return null;
+        }
+        HeadFile head;
+        try {
+            head = HeadFile.read(Path.of(path));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(HEAD + "=" + path + ": " + e.getMessage(), e);
+        }
+        for (String prefix : config.inputPrefixes().all()) {
+            if (!prefix.equals(head.prefix())) {
+                throw new IllegalArgumentException(HEAD + "=" + path + " was fitted on texts with prefix '" + head.prefix()
+                        + "', but an input topic has prefix '" + prefix + "' (" + INPUT_PREFIX + "): use one prefix, or refit");
+            }
+        }
+        return head;
+    }
+
     static ExtractionSpec extractionSpec(BertstreamConfig config) {
         var spec = ExtractionSpec.modelDefaults()
+                .withPrefix(config.get(INPUT_PREFIX))
                 .withTruncateDims(config.getInt(TRUNCATE_DIMS))
                 .withDocumentVector(config.getBoolean(DOCUMENT_VECTOR))
                 .withLength(new LengthPolicy(lengthMode(config), config.getInt(LENGTH_MAX_TOKENS),
@@ -115,12 +147,17 @@ public final class SharedModel implements AutoCloseable {
 
     /** Wraps an embedder someone else owns, which cuts texts as {@code shape} says. */
     public static SharedModel of(TextEmbedder embedder, SegmentShape shape) {
-        return new SharedModel(null, embedder, shape, false);
+        return new SharedModel(null, embedder, shape, false, null);
     }
 
     /** Takes ownership of an embedder (a test double standing in for a model): closing this closes it. */
     static SharedModel owning(TextEmbedder embedder, SegmentShape shape) {
-        return new SharedModel(null, embedder, shape, true);
+        return new SharedModel(null, embedder, shape, true, null);
+    }
+
+    /** The head the embedder applies (its labels for the meters), or null. */
+    public HeadFile head() {
+        return head;
     }
 
     public TextEmbedder embedder() {

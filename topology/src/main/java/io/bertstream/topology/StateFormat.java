@@ -1,6 +1,8 @@
 package io.bertstream.topology;
 
 import io.bertstream.avro.state.CachedChunk;
+import io.bertstream.avro.state.CachedEntity;
+import io.bertstream.avro.state.CachedLabel;
 import io.bertstream.avro.state.CachedQuantization;
 import io.bertstream.avro.state.CachedToken;
 import io.bertstream.avro.state.CachedVector;
@@ -88,7 +90,12 @@ final class StateFormat {
                     .map(t -> new CachedToken(t.token(), t.start(), t.end(), floatBytes(t.vector()))).toList();
             var quantization = e.quantization() == null ? null : new CachedQuantization(e.quantization().kind(),
                     e.quantization().scale(), e.quantization().offset());
-            cached.add(new CachedVector(floatBytes(e.vector()), chunk, e.tokenCount(), e.truncated(), tokens, quantization));
+            List<CachedLabel> labels = e.labels() == null ? null
+                    : e.labels().stream().map(l -> new CachedLabel(l.label(), l.score())).toList();
+            List<CachedEntity> entities = e.entities() == null ? null : e.entities().stream()
+                    .map(x -> new CachedEntity(x.type(), x.start(), x.end(), x.text(), x.score())).toList();
+            cached.add(new CachedVector(floatBytes(e.vector()), chunk, e.tokenCount(), e.truncated(), tokens, quantization,
+                    labels, entities));
         }
         return VECTORS_WRITER.serialize(null, new CachedVectors(cached));
     }
@@ -107,8 +114,12 @@ final class StateFormat {
                     .toList();
             var quantization = v.getQuantization() == null ? null : new Embedding.Quantization(
                     v.getQuantization().getKind(), v.getQuantization().getScale(), v.getQuantization().getOffset());
+            List<Embedding.Label> labels = v.getLabels() == null ? null : v.getLabels().stream()
+                    .map(l -> new Embedding.Label(l.getLabel(), l.getScore())).toList();
+            List<Embedding.Entity> entities = v.getEntities() == null ? null : v.getEntities().stream()
+                    .map(x -> new Embedding.Entity(x.getType(), x.getStart(), x.getEnd(), x.getText(), x.getScore())).toList();
             vectors.add(new Embedding(floats(v.getVector()), chunk, v.getTokenCount(), v.getTruncated(), tokens,
-                    quantization));
+                    quantization, labels, entities));
         }
         return vectors;
     }

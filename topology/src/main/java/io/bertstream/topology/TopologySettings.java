@@ -19,10 +19,21 @@ import java.util.regex.Pattern;
  * @param maxRecordBytes  largest record bertstream produces, on top of what the producer and the topics accept
  *                        ({@link SizeLimits}): larger outputs are dead-lettered, larger dead letters are cut
  * @param events          how much work one event may ask of the model
+ * @param outputVector    emit the vector; false: tagging-only records (empty vector, dims 0, no token vectors)
+ * @param prefixes        the instruction prefix of each input topic
  */
 public record TopologySettings(List<String> inputTopics, Pattern inputPattern, String outputTopic,
                                String deadLetterTopic, BatchPolicy batch, Cache cache, String extraction, int maxInputBytes,
-                               boolean includeText, int maxRecordBytes, EventLimits events) {
+                               boolean includeText, int maxRecordBytes, EventLimits events, boolean outputVector,
+                               InputPrefixes prefixes) {
+
+    /** Vectors, no prefixes. */
+    public TopologySettings(List<String> inputTopics, Pattern inputPattern, String outputTopic, String deadLetterTopic,
+                            BatchPolicy batch, Cache cache, String extraction, int maxInputBytes, boolean includeText,
+                            int maxRecordBytes, EventLimits events) {
+        this(inputTopics, inputPattern, outputTopic, deadLetterTopic, batch, cache, extraction, maxInputBytes, includeText,
+                maxRecordBytes, events, true, InputPrefixes.none());
+    }
 
     /**
      * Bounds of each task's embedding cache: at most {@code maxEntries} texts and {@code maxBytes} bytes of encoded
