@@ -258,8 +258,8 @@ public final class BertstreamConfig {
                     "Labels kept per record, most likely first; 0 = all (their scores sum to 1)")
             .define(OUTPUT_VECTOR, Type.BOOLEAN, true, null, MEDIUM,
                     "Emit the vector; false (needs bertstream.head): tagging-only records with an empty vector and dims 0")
-            .define(INPUT_PREFIX, Type.STRING, "", null, MEDIUM,
-                    "Instruction put before every text (e5's query:), joined with one space and recorded in model.prefix; bertstream.input.prefix.<topic> sets one per topic (in the file only)");
+            .define(INPUT_PREFIX, Type.STRING, null, null, MEDIUM,
+                    "Instruction put before every text (e5's query:), joined with one space, recorded in model.prefix; bertstream.input.prefix.TOPIC sets one per topic (in the file only); unset: none");
 
     /** The registry client's key prefix: like bertstream.*, every key under it must be one the client reads. */
     public static final String REGISTRY_PREFIX = "schema.registry.";

@@ -100,6 +100,19 @@ class StateFormatTest {
     }
 
     @Test
+    void aHeadsLabelsAndEntitiesAreCachedWithTheirVector() {
+        var labels = List.of(new Embedding.Label("sports", 0.9f), new Embedding.Label("finance", 0.1f));
+        var entities = List.of(new Embedding.Entity("LOC", 3, 9, "Zürich", 0.75f));
+        var vectors = List.of(new Embedding(new float[] {1f}, null, 4, false, null, null, labels, null),
+                new Embedding(new float[0], null, 5, false, null, null, null, entities));
+        List<Embedding> read = StateFormat.readVectors(StateFormat.writeVectors(vectors));
+        assertEquals(labels, read.get(0).labels());
+        assertNull(read.get(0).entities());
+        assertEquals(entities, read.get(1).entities());
+        assertNull(read.get(1).labels());
+    }
+
+    @Test
     void anUnknownVersionIsRefusedOnOneLineNeverGuessedAt() {
         byte[] current = StateFormat.writePending(new InputRecord(null, new byte[0], new RecordHeaders(),
                 new Lineage("t", 0, 0, 0), 0));
