@@ -29,6 +29,15 @@ public final class MiniLmFiles {
         }
     }
 
+    /** The tokenizer.json as shipped (fixed 128-token padding and truncation: callers override both). */
+    public static String tokenizerJson() {
+        try (InputStream in = resource(TOKENIZER)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + TOKENIZER, e);
+        }
+    }
+
     /** The model's tokenizer without the shipped fixed 128-token padding and truncation. */
     public static HuggingFaceTokenizer tokenizer() {
         try (InputStream in = resource(TOKENIZER)) {
