@@ -78,19 +78,30 @@ public final class EmbeddingEngine implements AutoCloseable {
      */
     private static Encoder openEncoder(LoadedModel model, EngineOptions options) {
         Backend backend = options.backend();
-        if (backend == Backend.AUTO) {
+        if (backend == Backend.AUTO && options.precision() != Precision.INT8) {
             boolean gpu = options.device() == Device.GPU
                     || options.device() == Device.AUTO && PyTorchEncoder.resolve(Device.AUTO).isGpu();
             backend = !gpu && model.onnxModel().isPresent() ? Backend.ONNXRUNTIME : Backend.PYTORCH;
         }
+        if (options.precision() == Precision.INT8) {
+            if (backend == Backend.PYTORCH || options.device() == Device.GPU) {
+                throw new IllegalArgumentException("precision int8 is a mode of the ONNX Runtime backend on the CPU; "
+                        + "use backend onnxruntime (or auto) with device cpu (or auto)");
+            }
+            if (model.onnxModel().isEmpty()) {
+                throw new IllegalArgumentException("precision int8 needs an ONNX graph, and model "
+                        + model.identity().name() + " has none");
+            }
+            backend = Backend.ONNXRUNTIME;
+        }
         if (backend == Backend.PYTORCH) {
             return PyTorchEncoder.load(model, options.device(), options.precision(), options.threads());
         }
-        if (options.device() == Device.GPU || options.precision() != Precision.FP32) {
-            throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 on the CPU only; use the "
+        if (options.device() == Device.GPU || options.precision() == Precision.FP16 || options.precision() == Precision.BF16) {
+            throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 or int8 on the CPU only; use the "
                     + "PyTorch backend for device " + options.device() + " / precision " + options.precision());
         }
-        return OnnxRuntimeEncoder.load(model, options.threads());
+        return OnnxRuntimeEncoder.load(model, options.threads(), options.precision());
     }
 
     public LoadedModel model() {

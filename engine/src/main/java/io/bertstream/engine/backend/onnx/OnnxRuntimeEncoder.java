@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.bertstream.engine.backend.Encoder;
 import io.bertstream.engine.backend.HiddenStates;
+import io.bertstream.engine.backend.Precision;
 import io.bertstream.engine.backend.TokenBatch;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.onnx.OnnxGraph;
@@ -35,6 +36,7 @@ public final class OnnxRuntimeEncoder implements Encoder {
     private static final String TOKEN_TYPE_IDS = "token_type_ids";
 
     private final OrtEnvironment environment;
+    private final String name;
     private final OrtSession session;
     private final List<String> hiddenStateOutputs;
     private final int maxPositions;
@@ -46,7 +48,12 @@ public final class OnnxRuntimeEncoder implements Encoder {
      * @param threads            intra-op threads; 0 = one per core
      */
     public OnnxRuntimeEncoder(byte[] model, List<String> hiddenStateOutputs, int maxPositions, int threads) {
+        this(model, hiddenStateOutputs, maxPositions, threads, "onnxruntime-cpu");
+    }
+
+    private OnnxRuntimeEncoder(byte[] model, List<String> hiddenStateOutputs, int maxPositions, int threads, String name) {
         this.environment = OrtEnvironment.getEnvironment();
+        this.name = name;
         this.hiddenStateOutputs = List.copyOf(hiddenStateOutputs);
         this.maxPositions = maxPositions;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -75,16 +82,34 @@ public final class OnnxRuntimeEncoder implements Encoder {
 
     /** Opens the model's ONNX export with every hidden state added as a graph output. */
     public static OnnxRuntimeEncoder load(LoadedModel model, int threads) {
-        byte[] original = model.onnxModel().orElseThrow(() -> new IllegalArgumentException(
-                "model " + model.identity().name() + " has no ONNX graph; use the PyTorch backend"));
-        OnnxGraph graph = OnnxGraph.parse(original, model.identity().name());
-        List<String> hiddenStates = graph.hiddenStateOutputs();
-        return new OnnxRuntimeEncoder(graph.withExtraOutputs(hiddenStates), hiddenStates, model.maxTokens(), threads);
+        return load(model, threads, Precision.FP32);
     }
 
+    /**
+     * Opens the model's ONNX export, fp32 or rewritten by the int8 recipe ({@link Int8Quantizer}; quantised once and
+     * kept in the model cache), with every hidden state added as a graph output.
+     */
+    public static OnnxRuntimeEncoder load(LoadedModel model, int threads, Precision precision) {
+        if (precision != Precision.FP32 && precision != Precision.INT8) {
+            throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 or int8, not " + precision);
+        }
+        byte[] original = model.onnxModel().orElseThrow(() -> new IllegalArgumentException(
+                "model " + model.identity().name() + " has no ONNX graph; use the PyTorch backend"));
+        byte[] graphBytes = original;
+        String name = "onnxruntime-cpu";
+        if (precision == Precision.INT8) {
+            graphBytes = Int8Graphs.load(model, original);
+            name = "onnxruntime-cpu-int8:" + Int8Quantizer.RECIPE;
+        }
+        OnnxGraph graph = OnnxGraph.parse(graphBytes, model.identity().name());
+        List<String> hiddenStates = graph.hiddenStateOutputs();
+        return new OnnxRuntimeEncoder(graph.withExtraOutputs(hiddenStates), hiddenStates, model.maxTokens(), threads, name);
+    }
+
+    /** "onnxruntime-cpu", or "onnxruntime-cpu-int8:RECIPE": it reaches every record, so int8 vectors say so. */
     @Override
     public String name() {
-        return "onnxruntime-cpu";
+        return name;
     }
 
     @Override

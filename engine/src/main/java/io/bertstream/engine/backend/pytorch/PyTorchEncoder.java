@@ -74,6 +74,7 @@ public final class PyTorchEncoder implements Encoder {
             case FP32 -> DataType.FLOAT32;
             case FP16 -> DataType.FLOAT16;
             case BF16 -> DataType.BFLOAT16;
+            case INT8 -> throw new IllegalArgumentException("int8 is a mode of the ONNX Runtime backend, not PyTorch's");
         };
         this.name = "pytorch-" + (device.isGpu() ? "gpu" : "cpu")
                 + (precision == Precision.FP32 ? "" : "-" + precision.name().toLowerCase());
