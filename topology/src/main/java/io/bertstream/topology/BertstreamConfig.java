@@ -70,6 +70,10 @@ public final class BertstreamConfig {
     public static final String CACHE_MAX_ENTRIES = "bertstream.cache.max-entries";
     public static final String METRICS_PORT = "bertstream.metrics.port";
 
+    // Compute precision (helper "int8"): fp32 (default); int8 = ONNX Runtime on the CPU with the measured int8
+    // recipe (min cosine 0.999 to fp32, docs/performance.md); fp16 / bf16 = PyTorch on a GPU.
+    public static final String PRECISION = "bertstream.precision";
+
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
             Map.entry(INPUT_FORMAT, "json"),
             Map.entry(INPUT_ID_POINTER, ""),
@@ -101,6 +105,7 @@ public final class BertstreamConfig {
             Map.entry(ENGINE_MAX_PASS_TOKENS, "8192"),
             Map.entry(CACHE_MAX_ENTRIES, "0"),
             Map.entry(METRICS_PORT, "9400"),
+            Map.entry(PRECISION, "fp32"),
             // Kafka Streams defaults that differ from Kafka's: no event lost or embedded twice.
             Map.entry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));
 
