@@ -98,7 +98,7 @@ public final class EmbeddingEngine implements AutoCloseable {
             return PyTorchEncoder.load(model, options.device(), options.precision(), options.threads());
         }
         if (options.device() == Device.GPU || options.precision() == Precision.FP16 || options.precision() == Precision.BF16) {
-            throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 or int8 on the CPU only; use the "
+            throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 on the CPU only (or int8: precision int8); use the "
                     + "PyTorch backend for device " + options.device() + " / precision " + options.precision());
         }
         return OnnxRuntimeEncoder.load(model, options.threads(), options.precision());
