@@ -16,7 +16,7 @@ import java.util.Set;
  * @param peakMatrixSize n of the n x n x n matmul that measures the peak
  * @param pipelineEvents events the pipeline phase pushes through the broker at full speed
  * @param phases         which subjects to run
- * @param pipelineConfig processor settings over its defaults in (d), e.g. bertstream.batch.max-records
+ * @param pipelineConfig processor settings over its defaults in (d), e.g. bertstream.micro-batch.max-records
  */
 public record BenchOptions(int texts, long seed, int runs, int threads, List<Integer> batchTokens, int peakMatrixSize,
                            int pipelineEvents, Set<PhaseId> phases, Map<String, String> pipelineConfig) {

@@ -9,6 +9,7 @@ import io.bertstream.engine.backend.Precision;
 import io.bertstream.engine.backend.onnx.Int8Quantizer;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -84,9 +85,9 @@ public final class Benchmark {
             case LANGCHAIN -> sweep(id.id, "langchain4j AllMiniLmL6V2EmbeddingModel.embedAll", texts,
                     List.of(new Setting("default executor, one text per ONNX call", LangchainPeer::new)));
             case ONNXRUNTIME -> sweep(id.id, "raw ONNX Runtime, length-sorted batches, mean pooling + L2", texts,
-                    onnxRuntimeSettings(MiniLmFiles::graph));
+                    onnxRuntimeSettings(() -> MiniLmFiles.graph().file()));
             case ONNXRUNTIME_INT8 -> sweep(id.id, "bertstream engine via the extraction API, ONNX Runtime, precision int8 "
-                    + "(recipe " + Int8Quantizer.RECIPE + ")", texts,
+                    + "(recipe " + Int8Quantizer.SHIPPED.name() + ")", texts,
                     EngineSubjects.settings(Backend.ONNXRUNTIME, Precision.INT8, options));
             case ENGINE_ONNXRUNTIME -> sweep(id.id, "bertstream engine via the extraction API, ONNX Runtime", texts,
                     EngineSubjects.settings(Backend.ONNXRUNTIME, options));
@@ -107,7 +108,7 @@ public final class Benchmark {
     }
 
     /** One raw ONNX Runtime setting per swept token budget. */
-    private List<Setting> onnxRuntimeSettings(Supplier<byte[]> graph) {
+    private List<Setting> onnxRuntimeSettings(Supplier<Path> graph) {
         return options.batchTokens().stream().map(budget -> new Setting("max-batch-tokens " + budget,
                 () -> new OnnxRuntimePeer(graph.get(), options.threads(), budget))).toList();
     }

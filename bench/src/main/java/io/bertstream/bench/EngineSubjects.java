@@ -39,17 +39,17 @@ public final class EngineSubjects {
                 .toList();
     }
 
-    static Subject open(Backend backend, Precision precision, int maxBatchTokens, int threads) {
-        EmbeddingEngine engine = openEngine(backend, precision, maxBatchTokens, threads);
+    static Subject open(Backend backend, Precision precision, int maxPassTokens, int threads) {
+        EmbeddingEngine engine = openEngine(backend, precision, maxPassTokens, threads);
         return new ExtractorSubject(engine, new Extractor(engine, ExtractionSpec.modelDefaults()));
     }
 
-    public static EmbeddingEngine openEngine(Backend backend, int maxBatchTokens, int threads) {
-        return openEngine(backend, Precision.FP32, maxBatchTokens, threads);
+    public static EmbeddingEngine openEngine(Backend backend, int maxPassTokens, int threads) {
+        return openEngine(backend, Precision.FP32, maxPassTokens, threads);
     }
 
-    static EmbeddingEngine openEngine(Backend backend, Precision precision, int maxBatchTokens, int threads) {
-        return EmbeddingEngine.open(MODEL, new EngineOptions(backend, Device.CPU, precision, maxBatchTokens, threads));
+    static EmbeddingEngine openEngine(Backend backend, Precision precision, int maxPassTokens, int threads) {
+        return EmbeddingEngine.open(MODEL, new EngineOptions(backend, Device.CPU, precision, maxPassTokens, threads));
     }
 
     /** MiniLM's architecture, as the engine reads it, for the FLOP count. */

@@ -7,47 +7,66 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bertstream.engine.backend.onnx.Int8Quantizer;
+import io.bertstream.engine.model.BuiltinModels;
+import io.bertstream.engine.model.LoadedModel;
+import io.bertstream.engine.model.onnx.OnnxGraph;
 
 import java.nio.LongBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** ONNX Runtime's own profile of one variant: kernel time per operator type over the corpus, in fixed 20-row passes. */
+/**
+ * ONNX Runtime's own profile of {@link Int8Research}'s variants: kernel time per operator type (after ONNX Runtime's
+ * graph optimisations, so fused operators show under their fused names) over the corpus, in fixed 20-row passes of
+ * 64 tokens.
+ *
+ * <pre>
+ * java -cp ... io.bertstream.bench.Int8Profile TEXTS VARIANT...
+ * </pre>
+ */
 public final class Int8Profile {
+
+    private static final int ROWS = 20;
+    private static final int TOKENS = 64;
 
     private Int8Profile() {
     }
 
     public static void main(String[] args) throws Exception {
-        byte[] fp32 = MiniLmFiles.graph();
         List<String> texts = BenchCorpus.generate(Integer.parseInt(args[0]), 42);
+        int threads = Runtime.getRuntime().availableProcessors();
+        LoadedModel model = BuiltinModels.load(BuiltinModels.MINILM);
+        OnnxGraph fp32 = model.onnxGraph().orElseThrow();
+        Map<String, float[]> calibration = Int8Quantizer.calibrate(model, Int8Quantizer.calibrationTexts(), threads);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        for (int v = 1; v < args.length; v++) {
-            byte[] graph = args[v].equals("fp32") ? fp32 : Int8Research.graph(fp32, args[v]);
+        for (String spec : List.of(args).subList(1, args.length)) {
+            Path graph = spec.equals("fp32") ? fp32.file()
+                    : Int8Research.graphFile(fp32, Int8Research.variant(spec), calibration);
+            Path profile = Files.createTempFile("bertstream-int8-profile-", "");
             try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                  HuggingFaceTokenizer tokenizer = MiniLmFiles.tokenizer()) {
-                options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+                options.setIntraOpNumThreads(threads);
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                options.enableProfiling("/tmp/int8-prof-" + v);
-                options.setOptimizedModelFilePath("/tmp/int8-opt-" + v + ".onnx");
+                options.enableProfiling(profile.toString());
                 String file;
                 long start;
-                try (OrtSession session = env.createSession(graph, options)) {
+                try (OrtSession session = env.createSession(graph.toString(), options)) {
                     start = System.nanoTime();
-                    // fixed-shape passes: 20 texts padded to 64 tokens (truncated), like a typical sorted pass
-                    for (int i = 0; i + 20 <= texts.size(); i += 20) {
-                        long[] ids = new long[20 * 64];
-                        long[] mask = new long[20 * 64];
-                        for (int r = 0; r < 20; r++) {
+                    for (int i = 0; i + ROWS <= texts.size(); i += ROWS) {
+                        long[] ids = new long[ROWS * TOKENS];
+                        long[] mask = new long[ROWS * TOKENS];
+                        for (int r = 0; r < ROWS; r++) {
                             Encoding e = tokenizer.encode(texts.get(i + r));
-                            int len = Math.min(64, e.getIds().length);
-                            System.arraycopy(e.getIds(), 0, ids, r * 64, len);
-                            System.arraycopy(e.getAttentionMask(), 0, mask, r * 64, len);
+                            int len = Math.min(TOKENS, e.getIds().length);
+                            System.arraycopy(e.getIds(), 0, ids, r * TOKENS, len);
+                            System.arraycopy(e.getAttentionMask(), 0, mask, r * TOKENS, len);
                         }
-                        long[] shape = {20, 64};
+                        long[] shape = {ROWS, TOKENS};
                         try (OnnxTensor a = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
                              OnnxTensor b = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
                              OnnxTensor c = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[ids.length]), shape);
@@ -63,18 +82,21 @@ public final class Int8Profile {
                 double total = 0;
                 for (JsonNode event : new ObjectMapper().readTree(Path.of(file).toFile())) {
                     if (event.path("cat").asText().equals("Node") && event.path("name").asText().endsWith("_kernel_time")) {
-                        String op = event.path("args").path("op_name").asText();
-                        double us = event.path("dur").asDouble();
-                        byOp.computeIfAbsent(op, k -> new double[2])[0] += us / 1000;
-                        byOp.get(op)[1]++;
-                        total += us / 1000;
+                        double ms = event.path("dur").asDouble() / 1000;
+                        double[] op = byOp.computeIfAbsent(event.path("args").path("op_name").asText(), k -> new double[2]);
+                        op[0] += ms;
+                        op[1]++;
+                        total += ms;
                     }
                 }
-                System.out.printf(Locale.ROOT, "== %s: wall %.0f ms, kernels %.0f ms%n", args[v], wall, total);
+                Files.deleteIfExists(Path.of(file));
+                System.out.printf(Locale.ROOT, "== %s: wall %.0f ms, kernels %.0f ms%n", spec, wall, total);
                 double t = total;
                 byOp.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0]))
                         .forEach(e -> System.out.printf(Locale.ROOT, "  %-28s %8.1f ms %5.1f %% %6.0f calls%n", e.getKey(),
                                 e.getValue()[0], 100 * e.getValue()[0] / t, e.getValue()[1]));
+            } finally {
+                Files.deleteIfExists(profile);
             }
         }
     }

@@ -4,24 +4,21 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
+import io.bertstream.engine.model.onnx.OnnxProto;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static io.bertstream.bench.OnnxProto.message;
 
 /**
  * The machine's fp32 matmul peak as ONNX Runtime reaches it: one square MatMul whose right operand is a
  * constant (so ORT pre-packs it, as it does the model's Linear weights), timed best-of-N. The one-node graph
- * is written as ONNX protobuf directly; the field numbers are those of onnx.proto.
+ * is written with the engine's ONNX codec ({@link OnnxProto}).
  */
 public final class MatmulPeak {
-
-    private static final int FLOAT = 1; // TensorProto.DataType.FLOAT
 
     private MatmulPeak() {
     }
@@ -51,51 +48,15 @@ public final class MatmulPeak {
 
     /** C = A x B with A an [n, n] input and B an [n, n] constant. */
     static byte[] matmulModel(int n, float[] b) {
-        byte[] node = message(out -> {
-            out.writeString(1, "A");
-            out.writeString(1, "B");
-            out.writeString(2, "C");
-            out.writeString(4, "MatMul");
-        });
         ByteBuffer weights = ByteBuffer.allocate(n * n * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         weights.asFloatBuffer().put(b);
-        byte[] initializer = message(out -> {
-            out.writeInt64(1, n);
-            out.writeInt64(1, n);
-            out.writeInt32(2, FLOAT);
-            out.writeString(8, "B");
-            out.writeBytes(9, ByteString.copyFrom(weights.array()));
-        });
-        byte[] graph = message(out -> {
-            out.writeByteArray(1, node);
-            out.writeString(2, "matmul_peak");
-            out.writeByteArray(5, initializer);
-            out.writeByteArray(11, squareFloatTensor("A", n));
-            out.writeByteArray(12, squareFloatTensor("C", n));
-        });
-        byte[] opset = message(out -> out.writeInt64(2, 17));
-        return message(out -> {
-            out.writeInt64(1, 8); // ir_version
-            out.writeByteArray(8, opset);
-            out.writeByteArray(7, graph);
-        });
-    }
-
-    private static byte[] squareFloatTensor(String name, int n) {
-        byte[] dim = message(out -> out.writeInt64(1, n));
-        byte[] shape = message(out -> {
-            out.writeByteArray(1, dim);
-            out.writeByteArray(1, dim);
-        });
-        byte[] tensorType = message(out -> {
-            out.writeInt32(1, FLOAT);
-            out.writeByteArray(2, shape);
-        });
-        byte[] type = message(out -> out.writeByteArray(1, tensorType));
-        return message(out -> {
-            out.writeString(1, name);
-            out.writeByteArray(2, type);
-        });
+        long[] square = {n, n};
+        byte[] graph = OnnxProto.graph("matmul_peak",
+                List.of(OnnxProto.node("MatMul", "matmul", List.of("A", "B"), List.of("C"), List.of())),
+                List.of(OnnxProto.tensor("B", OnnxProto.FLOAT, square, weights.array())),
+                List.of(OnnxProto.valueInfo("A", OnnxProto.FLOAT, square)),
+                List.of(OnnxProto.valueInfo("C", OnnxProto.FLOAT, square)));
+        return OnnxProto.model(8, 17, graph);
     }
 
     static float[] randomMatrix(int n, Random random) {

@@ -1,6 +1,8 @@
 package io.bertstream.bench;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.bertstream.engine.model.BuiltinModels;
+import io.bertstream.engine.model.onnx.OnnxGraph;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,21 +23,9 @@ public final class MiniLmFiles {
     private MiniLmFiles() {
     }
 
-    public static byte[] graph() {
-        try (InputStream in = resource(GRAPH)) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + GRAPH, e);
-        }
-    }
-
-    /** The tokenizer.json as shipped (fixed 128-token padding and truncation: callers override both). */
-    public static String tokenizerJson() {
-        try (InputStream in = resource(TOKENIZER)) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + TOKENIZER, e);
-        }
+    /** The ONNX file, as the engine unpacked it into its model cache; read once, shared by every peer. */
+    public static OnnxGraph graph() {
+        return BuiltinModels.load(BuiltinModels.MINILM).onnxGraph().orElseThrow();
     }
 
     /** The model's tokenizer without the shipped fixed 128-token padding and truncation. */

@@ -7,11 +7,12 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import io.bertstream.engine.BatchPlanner;
+import io.bertstream.engine.PassPlanner;
 import io.bertstream.engine.EngineOptions;
 
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -21,30 +22,30 @@ import java.util.stream.IntStream;
 
 /**
  * Peer (b), the engine's own limit: ONNX Runtime's Java API on the same graph, nothing in between. Texts are
- * sorted by length and cut into passes by the engine's {@link BatchPlanner} (a padded-token budget, its default
+ * sorted by length and cut into passes by the engine's {@link PassPlanner} (a padded-token budget, its default
  * row cap of 64), so (c)/(b) compares the same batching; then mean-pooled and normalised.
  * Not thread-safe (one caller at a time, as in the benchmark).
  */
 public final class OnnxRuntimePeer implements Subject {
 
-    private static final int MAX_BATCH_ROWS = EngineOptions.DEFAULT_MAX_BATCH_ROWS;
+    private static final int MAX_PASS_ROWS = EngineOptions.DEFAULT_MAX_PASS_ROWS;
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
     private final HuggingFaceTokenizer tokenizer;
     private final boolean wantsTokenTypes;
     private final int hidden;
-    private final int maxBatchTokens;
+    private final int maxPassTokens;
     private long realTokens;
     private long paddedSlots;
 
-    /** {@code maxBatchTokens}: padded-token budget of one forward pass (rows x longest row). */
-    public OnnxRuntimePeer(byte[] graph, int threads, int maxBatchTokens) {
-        this.maxBatchTokens = maxBatchTokens;
+    /** {@code maxPassTokens}: padded-token budget of one forward pass (rows x longest row). */
+    public OnnxRuntimePeer(Path graph, int threads, int maxPassTokens) {
+        this.maxPassTokens = maxPassTokens;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            session = env.createSession(graph, options);
+            session = env.createSession(graph.toString(), options);
             wantsTokenTypes = session.getInputNames().contains("token_type_ids");
             long[] outShape = ((TensorInfo) session.getOutputInfo().values().iterator().next().getInfo()).getShape();
             hidden = (int) outShape[outShape.length - 1];
@@ -63,7 +64,7 @@ public final class OnnxRuntimePeer implements Subject {
         float[][] vectors = new float[texts.size()][];
         int[] lengths = Arrays.stream(order).mapToInt(i -> encodings[i].getIds().length).toArray();
         int start = 0;
-        for (int end : BatchPlanner.plan(lengths, maxBatchTokens, MAX_BATCH_ROWS)) {
+        for (int end : PassPlanner.plan(lengths, maxPassTokens, MAX_PASS_ROWS)) {
             runBatch(Arrays.copyOfRange(order, start, end), encodings, vectors);
             start = end;
         }

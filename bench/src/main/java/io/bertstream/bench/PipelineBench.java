@@ -162,8 +162,8 @@ final class PipelineBench implements AutoCloseable {
             throw new IllegalStateException(deadLettered + " bench events were dead-lettered");
         }
         String batching = String.format(Locale.ROOT, "micro-batch <= %d events / %d padded tokens, linger %d ms",
-                config.getInt(BertstreamConfig.BATCH_MAX_RECORDS), config.getInt(BertstreamConfig.BATCH_MAX_TOKENS),
-                config.getInt(BertstreamConfig.BATCH_LINGER_MS));
+                config.getInt(BertstreamConfig.MICRO_BATCH_MAX_RECORDS), config.getInt(BertstreamConfig.MICRO_BATCH_MAX_TOKENS),
+                config.getInt(BertstreamConfig.MICRO_BATCH_LINGER_MS));
         return new Phase("d", subject, batching + ", " + config.require(BertstreamConfig.BACKEND), load, warmup, max,
                 rates, paddedShare, 0, 0, ProcessStats.residentMib(), null, List.of(), latency, null);
     }

@@ -1,7 +1,10 @@
 package io.bertstream.bench;
 
+import io.bertstream.engine.model.onnx.OnnxGraph;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,12 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Int8GraphTest {
 
     @Test
-    void quantisedGraphRunsSmallerAndStaysCloseToFp32() {
+    void quantisedGraphRunsSmallerAndStaysCloseToFp32() throws Exception {
         List<String> texts = BenchCorpus.generate(40, 11);
-        byte[] fp32 = MiniLmFiles.graph();
-        byte[] int8 = Int8Graph.quantize(fp32);
+        OnnxGraph graph = MiniLmFiles.graph();
+        Path fp32 = graph.file();
+        Path int8 = Int8Graph.quantized(graph);
         // the Linear weights (42 MB fp32) shrink 4x; the 47 MB embedding table is a Gather and stays fp32
-        assertTrue(int8.length < fp32.length * 0.7, "int8 weights should shrink the graph: " + int8.length);
+        assertTrue(Files.size(int8) < Files.size(fp32) * 0.7, "int8 weights should shrink the graph: " + Files.size(int8));
         try (OnnxRuntimePeer reference = new OnnxRuntimePeer(fp32, 2, 4096);
              OnnxRuntimePeer quantised = new OnnxRuntimePeer(int8, 2, 4096)) {
             double min = Vectors.minCosine(reference.embedAll(texts), quantised.embedAll(texts));

@@ -22,7 +22,7 @@ class OnnxRuntimePeerTest {
 
     @Test
     void sameVectorsAsLangchainWhereLangchainSeesTheWholeText() {
-        try (OnnxRuntimePeer peer = new OnnxRuntimePeer(MiniLmFiles.graph(), 2, 1024)) {
+        try (OnnxRuntimePeer peer = new OnnxRuntimePeer(MiniLmFiles.graph().file(), 2, 1024)) {
             List<float[]> vectors = peer.embedAll(TEXTS);
             int longTexts = 0;
             for (int i = 0; i < TEXTS.size(); i++) {
@@ -41,8 +41,8 @@ class OnnxRuntimePeerTest {
 
     @Test
     void batchBudgetChangesSpeedNotVectors() {
-        try (OnnxRuntimePeer small = new OnnxRuntimePeer(MiniLmFiles.graph(), 2, 64);
-             OnnxRuntimePeer large = new OnnxRuntimePeer(MiniLmFiles.graph(), 2, 8192)) {
+        try (OnnxRuntimePeer small = new OnnxRuntimePeer(MiniLmFiles.graph().file(), 2, 64);
+             OnnxRuntimePeer large = new OnnxRuntimePeer(MiniLmFiles.graph().file(), 2, 8192)) {
             List<float[]> a = small.embedAll(TEXTS);
             List<float[]> b = large.embedAll(TEXTS);
             assertTrue(Vectors.minCosine(a, b) > 0.99999, "min cosine " + Vectors.minCosine(a, b));

@@ -45,7 +45,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--phases", split = ",", description = "Subset of a, b, int8, c-onnxruntime, d, c-pytorch (default: all; quick: all but int8).")
     List<String> phases;
 
-    @Option(names = "--pipeline-set", description = "A processor setting for (d), e.g. bertstream.batch.max-records=256. Repeatable.")
+    @Option(names = "--pipeline-set", description = "A processor setting for (d), e.g. bertstream.micro-batch.max-records=256. Repeatable.")
     Map<String, String> pipelineConfig = Map.of();
 
     @Option(names = "--out", description = "Write the report here too: .json for JSON, anything else for markdown. Repeatable.")

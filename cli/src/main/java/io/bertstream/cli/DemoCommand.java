@@ -78,7 +78,7 @@ public final class DemoCommand implements Callable<Integer> {
     List<String> queries;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Override a processor setting, e.g. --set bertstream.batch.linger-ms=500 (repeatable; keys as in config/).")
+            description = "Override a processor setting, e.g. --set bertstream.micro-batch.linger-ms=500 (repeatable; keys as in config/).")
     Map<String, String> overrides = Map.of();
 
     @Option(names = "--timeout", defaultValue = "180", paramLabel = "SECONDS",
@@ -126,7 +126,9 @@ public final class DemoCommand implements Callable<Integer> {
                 BatchStats batches;
                 try (BertstreamApp app = step(out, "Starting the processor (Kafka Streams, exactly-once; model warm-up)",
                         () -> new BertstreamApp(config, shared).start())) {
-                    out.printf("  metrics at http://localhost:%d/metrics, health at /health%n", app.metricsPort());
+                    if (app.metricsUrl() != null) {
+                        out.printf("  metrics at %s/metrics, health at /health%n", app.metricsUrl());
+                    }
                     out.println("Consuming " + OUTPUT_TOPIC + " and " + DLQ_TOPIC + " (read_committed)...");
                     out.flush();
                     result = OutputReader.read(broker.bootstrapServers(), OUTPUT_TOPIC, DLQ_TOPIC,

@@ -237,9 +237,7 @@ public final class EmbedCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("unknown --precision '" + precision + "': valid are fp32, int8 (ONNX "
                         + "Runtime, CPU), fp16, bf16 (PyTorch, GPU)");
             }
-            EngineOptions defaults = EngineOptions.defaults().withBackend(b);
-            return EmbeddingEngine.open(model, new EngineOptions(defaults.backend(), defaults.device(), p,
-                    defaults.maxBatchTokens(), defaults.threads(), defaults.maxBatchRows()));
+            return EmbeddingEngine.open(model, EngineOptions.defaults().withBackend(b).withPrecision(p));
         }
     }
 
@@ -278,14 +276,12 @@ public final class EmbedCommand implements Callable<Integer> {
         int overlap;
 
         ExtractionSpec spec() {
-            LengthPolicy.Mode mode = switch (longMode.strip().toLowerCase(Locale.ROOT)) {
-                case "truncate-head", "head" -> LengthPolicy.Mode.HEAD;
-                case "truncate-tail", "tail" -> LengthPolicy.Mode.TAIL;
-                case "truncate-head-tail", "head-tail" -> LengthPolicy.Mode.HEAD_TAIL;
-                case "chunk" -> LengthPolicy.Mode.CHUNK;
-                default -> throw new IllegalArgumentException("unknown --long '" + longMode
-                        + "': valid are truncate-head, truncate-tail, truncate-head-tail, chunk");
-            };
+            LengthPolicy.Mode mode;
+            try {
+                mode = LengthPolicy.Mode.parse(longMode);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--long: " + e.getMessage());
+            }
             if (maxTokens < 0 || overlap < 0) {
                 throw new IllegalArgumentException("--max-tokens and --overlap must not be negative");
             }

@@ -1,14 +1,13 @@
 package io.bertstream.cli;
 
-import ai.djl.engine.Engine;
-import ai.onnxruntime.OrtEnvironment;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bertstream.engine.backend.Backends;
+import io.bertstream.engine.backend.EncoderProvider;
 import io.bertstream.engine.model.BertConfig;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.ModelLoader;
 import io.bertstream.engine.model.PoolingDefaults;
-import io.bertstream.engine.model.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -77,7 +76,7 @@ public final class InspectCommand implements Callable<Integer> {
     static Map<String, Object> describe(LoadedModel m) {
         BertConfig c = m.config();
         PoolingDefaults pooling = m.defaults();
-        long parameters = m.weights().all().values().stream().mapToLong(Tensor::elementCount).sum();
+        long parameters = m.weights().parameterCount();
         var fields = new LinkedHashMap<String, Object>();
         fields.put("name", m.identity().name());
         fields.put("format", m.identity().format().name().toLowerCase(Locale.ROOT));
@@ -96,22 +95,18 @@ public final class InspectCommand implements Callable<Integer> {
         fields.put("default_normalize", pooling.normalize());
         fields.put("defaults_from", pooling.source());
         fields.put("has_pooler", m.weights().hasPooler());
-        fields.put("onnx_graph", m.onnxModel().isPresent());
+        fields.put("onnx_graph", m.onnxGraph().isPresent());
         fields.put("sha256", m.identity().sha256());
         return fields;
     }
 
-    /** Loading each runtime proves its native library is present and loads on this machine. */
+    /** Loading each backend's runtime proves its native library is present and loads on this machine. */
     static Map<String, Object> runtimes() {
         var fields = new LinkedHashMap<String, Object>();
         fields.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
-        fields.put("djl", Engine.getDjlVersion());
-        Engine pytorch = Engine.getEngine("PyTorch");
-        fields.put("pytorch", pytorch.getVersion());
-        fields.put("pytorch_device", pytorch.defaultDevice().toString());
-        fields.put("gpus", pytorch.getGpuCount());
-        fields.put("onnxruntime", OrtEnvironment.getEnvironment().getVersion());
-        fields.put("onnxruntime_providers", List.copyOf(OrtEnvironment.getAvailableProviders()).toString());
+        List<EncoderProvider> backends = Backends.available();
+        fields.put("backends", backends.stream().map(EncoderProvider::artifactId).toList().toString());
+        backends.forEach(backend -> fields.putAll(backend.runtime()));
         ai.djl.huggingface.tokenizers.jni.LibUtils.checkStatus();
         fields.put("tokenizers", "loaded");
         return fields;

@@ -12,8 +12,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run the stream processor against a Kafka cluster until stopped (SIGTERM / Ctrl-C).",
-            "Every key of the config file can be overridden by an environment variable: bertstream.batch.max-records",
-            "by BERTSTREAM_BATCH_MAX_RECORDS, a Kafka key such as sasl.jaas.config by KAFKA_SASL_JAAS_CONFIG.",
+            "Every key of the config file can be overridden by an environment variable: bertstream.micro-batch.max-records",
+            "by BERTSTREAM_MICRO_BATCH_MAX_RECORDS, a Kafka key such as sasl.jaas.config by KAFKA_SASL_JAAS_CONFIG.",
             "Example: bertstream run --config config/production-cpu.properties"})
 public final class RunCommand implements Callable<Integer> {
 
@@ -55,9 +55,8 @@ public final class RunCommand implements Callable<Integer> {
         System.out.printf("bertstream %s %s -> %s (dead letters: %s) as %s, model %s%n", verb, from,
                 topology.outputTopic(), topology.deadLetterTopic(), settings.get(StreamsConfig.APPLICATION_ID_CONFIG),
                 settings.get(BertstreamConfig.MODEL));
-        if (app.metricsPort() >= 0) {
-            System.out.printf("metrics: http://localhost:%d/metrics  health: http://localhost:%d/health%n",
-                    app.metricsPort(), app.metricsPort());
+        if (app.metricsUrl() != null) {
+            System.out.printf("metrics: %s/metrics  health: %s/health%n", app.metricsUrl(), app.metricsUrl());
         }
         System.out.flush();
     }

@@ -54,6 +54,22 @@ class CommandLineTest {
     }
 
     @Test
+    void runRefusesWeightsOtherThanThePinnedOnesBeforeTouchingKafka(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String actual = io.bertstream.engine.model.ModelLoader.load("minilm").identity().sha256();
+        String pinned = "ab".repeat(32);
+        var config = dir.resolve("pinned.properties");
+        java.nio.file.Files.writeString(config, String.join("\n", "application.id=a", "bootstrap.servers=127.0.0.1:1",
+                "bertstream.input.topics=t", "bertstream.output.topic=o", "bertstream.dlq.topic=d",
+                "bertstream.model=minilm", "bertstream.model.sha256=" + pinned, ""));
+        var run = capture(() -> Bertstream.execute("run", "--config", config.toString()));
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        String refusal = run.err().lines().filter(line -> line.startsWith("run: ")).findFirst().orElse(run.err());
+        assertTrue(refusal.startsWith("run: bertstream.model.sha256 pins the weights to sha256 " + pinned), run.err());
+        assertTrue(refusal.contains("has sha256 " + actual), "names both hashes on one line: " + run.err());
+    }
+
+    @Test
     void inspectWithoutAModelIsAUsageError() {
         var run = capture(() -> Bertstream.execute("inspect"));
         assertEquals(2, run.exitCode());

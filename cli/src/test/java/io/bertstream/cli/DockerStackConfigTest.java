@@ -48,4 +48,25 @@ class DockerStackConfigTest {
         int modelDims = ModelLoader.load(config.require(BertstreamConfig.MODEL)).config().hiddenSize();
         assertEquals(modelDims, vector.get("dims").asInt(), "index dims = the configured model's output dims");
     }
+
+    /**
+     * Outside a container /metrics and /health bind to loopback; in the images (and the compose stack) they bind to
+     * every interface, since the port is published on purpose and the HEALTHCHECK reaches it; DJL's telemetry is
+     * off there.
+     */
+    @Test
+    void theImagesBindTheOpsEndpointsToEveryInterfaceAndTurnTelemetryOff() throws Exception {
+        for (String dockerfile : List.of("Dockerfile", "Dockerfile.cuda")) {
+            String text = Files.readString(DOCKER.resolve(dockerfile));
+            assertTrue(text.contains("BERTSTREAM_METRICS_BIND=0.0.0.0"), dockerfile + " binds every interface");
+            assertTrue(text.contains("OPT_OUT_TRACKING=true"), dockerfile + " turns DJL's telemetry off");
+        }
+        String compose = Files.readString(DOCKER.resolve("compose.yaml"));
+        assertTrue(compose.contains("BERTSTREAM_METRICS_BIND: 0.0.0.0") && compose.contains("OPT_OUT_TRACKING: \"true\""), compose);
+        var inImage = BertstreamConfig.load(DOCKER.resolve("bertstream.properties"),
+                Map.of("BERTSTREAM_METRICS_BIND", "0.0.0.0", "OPT_OUT_TRACKING", "true"));
+        assertEquals("0.0.0.0", inImage.require(BertstreamConfig.METRICS_BIND), "the image's variable is a setting bertstream reads");
+        assertEquals("127.0.0.1", BertstreamConfig.load(DOCKER.resolve("bertstream.properties"), Map.of())
+                .require(BertstreamConfig.METRICS_BIND), "loopback outside the image");
+    }
 }

@@ -62,7 +62,7 @@ class RunAndReplayCommandTest {
                 "bertstream.input.json.id-pointer=/id",
                 "bertstream.output.topic=" + output,
                 "bertstream.dlq.topic=" + output + "-dlq",
-                "bertstream.batch.linger-ms=100",
+                "bertstream.micro-batch.linger-ms=100",
                 "bertstream.threads=1",
                 "bertstream.metrics.port=0",
                 ""));
@@ -148,7 +148,7 @@ class RunAndReplayCommandTest {
     @Test
     void badConfigIsAUsageError() throws Exception {
         Path config = dir.resolve("bad.properties");
-        Files.writeString(config, "bertstream.batch.max-records=lots\n");
+        Files.writeString(config, "bertstream.micro-batch.max-records=lots\n");
         assertEquals(2, Bertstream.execute("run", "--config", config.toString()));
         assertEquals(2, Bertstream.execute("replay", "--config", config.toString(), "--from", "yesterday"));
         Files.writeString(config, "application.id=a\nbootstrap.servers=localhost:1\nbertstream.input.topics=t\n"

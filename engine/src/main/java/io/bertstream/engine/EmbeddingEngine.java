@@ -1,13 +1,9 @@
 package io.bertstream.engine;
 
-import io.bertstream.engine.backend.Backend;
-import io.bertstream.engine.backend.Device;
+import io.bertstream.engine.backend.Backends;
 import io.bertstream.engine.backend.Encoder;
 import io.bertstream.engine.backend.HiddenStates;
-import io.bertstream.engine.backend.Precision;
-import io.bertstream.engine.backend.TokenBatch;
-import io.bertstream.engine.backend.onnx.OnnxRuntimeEncoder;
-import io.bertstream.engine.backend.pytorch.PyTorchEncoder;
+import io.bertstream.engine.backend.TokenPass;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.ModelLoader;
 import io.bertstream.engine.text.LengthPolicy;
@@ -20,17 +16,25 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * The engine's batch API: texts in, tokens and hidden states out, in input order. Tokenizes with the model's
  * own tokenizer (no fixed padding), applies the length policy, sorts segments by length and splits them into
- * forward passes under the token budget so padding stays small. Thread-safe; one per process.
+ * forward passes under the pass budget so padding stays small. Each text is handed on as soon as its last
+ * segment has been through its pass, and its hidden states are dropped then: what a call holds is a pass or so
+ * of hidden states, not the whole call's. Thread-safe; one per process.
  */
 public final class EmbeddingEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddingEngine.class);
+
+    static {
+        DjlDefaults.apply();
+    }
 
     private final LoadedModel model;
     private final EngineOptions options;
@@ -41,6 +45,8 @@ public final class EmbeddingEngine implements AutoCloseable {
     private final LongAdder realTokens = new LongAdder();
     private final LongAdder paddedSlots = new LongAdder();
     private final LongAdder forwardNanos = new LongAdder();
+    private final AtomicLong heldStateBytes = new AtomicLong();
+    private final AtomicLong peakHeldStateBytes = new AtomicLong();
 
     private EmbeddingEngine(LoadedModel model, EngineOptions options, TextSegmenter segmenter, Encoder encoder) {
         this.model = model;
@@ -54,8 +60,9 @@ public final class EmbeddingEngine implements AutoCloseable {
         return open(ModelLoader.load(modelSpec), options);
     }
 
+    /** Opens the model on the backend {@link Backends#choose} picks (AUTO: ONNX Runtime on the CPU for a graph). */
     public static EmbeddingEngine open(LoadedModel model, EngineOptions options) {
-        return open(model, options, () -> openEncoder(model, options));
+        return open(model, options, () -> Backends.choose(model, options).open(model, options));
     }
 
     /** With an encoder of the caller's (a custom backend, or an instrumented one in tests); closed with the engine. */
@@ -72,38 +79,6 @@ public final class EmbeddingEngine implements AutoCloseable {
         }
     }
 
-    /**
-     * AUTO: ONNX Runtime on the CPU when the model has an ONNX graph (it ran MiniLM 2.3x faster than the NDArray
-     * BERT on PyTorch there), PyTorch on a GPU or for checkpoints without a graph.
-     */
-    private static Encoder openEncoder(LoadedModel model, EngineOptions options) {
-        Backend backend = options.backend();
-        if (backend == Backend.AUTO && options.precision() != Precision.INT8) {
-            boolean gpu = options.device() == Device.GPU
-                    || options.device() == Device.AUTO && PyTorchEncoder.resolve(Device.AUTO).isGpu();
-            backend = !gpu && model.onnxModel().isPresent() ? Backend.ONNXRUNTIME : Backend.PYTORCH;
-        }
-        if (options.precision() == Precision.INT8) {
-            if (backend == Backend.PYTORCH || options.device() == Device.GPU) {
-                throw new IllegalArgumentException("precision int8 is a mode of the ONNX Runtime backend on the CPU; "
-                        + "use backend onnxruntime (or auto) with device cpu (or auto)");
-            }
-            if (model.onnxModel().isEmpty()) {
-                throw new IllegalArgumentException("precision int8 needs an ONNX graph, and model "
-                        + model.identity().name() + " has none");
-            }
-            backend = Backend.ONNXRUNTIME;
-        }
-        if (backend == Backend.PYTORCH) {
-            return PyTorchEncoder.load(model, options.device(), options.precision(), options.threads());
-        }
-        if (options.device() == Device.GPU || options.precision() == Precision.FP16 || options.precision() == Precision.BF16) {
-            throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 on the CPU only (or int8: precision int8); use the "
-                    + "PyTorch backend for device " + options.device() + " / precision " + options.precision());
-        }
-        return OnnxRuntimeEncoder.load(model, options.threads(), options.precision());
-    }
-
     public LoadedModel model() {
         return model;
     }
@@ -117,31 +92,68 @@ public final class EmbeddingEngine implements AutoCloseable {
         return new EngineStats(passes.sum(), rowsEncoded.sum(), realTokens.sum(), paddedSlots.sum(), forwardNanos.sum());
     }
 
+    /**
+     * The most bytes of hidden states this engine has held at once, over all calls since it opened: rows copied
+     * out of their pass and waiting for the rest of their text. A pass's worth or so, whatever the call's size.
+     */
+    public long peakHeldStateBytes() {
+        return peakHeldStateBytes.get();
+    }
+
     /** Tokens the text has with special tokens, before any truncation; for token budgets. */
     public int countTokens(String text) {
         return segmenter.countTokens(text);
     }
 
-    /** Encodes every text; {@code layers} are hidden-state indexes 0..N (already resolved, no negatives). */
-    public List<EncodedText> encodeAll(List<String> texts, int[] layers, LengthPolicy policy) {
+    /**
+     * The one check of hidden-state indexes: 0 (embedding output) to N (the last layer); the encoders trust it.
+     *
+     * @throws IllegalArgumentException naming the valid range
+     */
+    public static void checkLayers(int[] layers, int numLayers) {
         for (int layer : layers) {
-            if (layer < 0 || layer > encoder.numLayers()) {
-                throw new IllegalArgumentException("hidden-state index " + layer + " outside 0.."
-                        + encoder.numLayers());
+            if (layer < 0 || layer > numLayers) {
+                throw new IllegalArgumentException("hidden-state index " + layer + " outside 0.." + numLayers);
             }
         }
-        List<List<Segment>> segmentsByText = new ArrayList<>(texts.size());
-        InvalidTextException[] errors = new InvalidTextException[texts.size()];
+    }
+
+    /**
+     * Encodes every text and keeps every hidden state asked for: for tools and tests that look at them. A
+     * service extracts as it goes instead ({@link #encodeAll(List, int[], LengthPolicy, Function)}).
+     */
+    public List<EncodedText> encodeAll(List<String> texts, int[] layers, LengthPolicy policy) {
+        return encodeAll(texts, layers, policy, Function.identity());
+    }
+
+    /**
+     * Encodes every text and hands each one to {@code extract} as soon as all its segments are through their
+     * passes; the hidden states are dropped after that call, only its result is kept. {@code layers} are
+     * hidden-state indexes 0..N (already resolved, no negatives).
+     *
+     * @return {@code extract}'s result for each text, in input order; a text the engine refuses (empty, whitespace
+     *         only, no tokens) reaches {@code extract} with its {@link InvalidTextException} and no segments
+     * @throws IllegalArgumentException for layers out of range or a length policy that leaves no room for text
+     * @throws RuntimeException         whatever the encoder throws: a failed pass is not any one text's fault
+     */
+    public <R> List<R> encodeAll(List<String> texts, int[] layers, LengthPolicy policy,
+                                 Function<EncodedText, R> extract) {
+        checkLayers(layers, encoder.numLayers());
+        int n = texts.size();
+        List<R> results = new ArrayList<>(java.util.Collections.nCopies(n, null));
+        EncodedSegment[][] encoded = new EncodedSegment[n][];
+        int[] waiting = new int[n];
         List<Pending> pending = new ArrayList<>();
-        for (int t = 0; t < texts.size(); t++) {
+        for (int t = 0; t < n; t++) {
             List<Segment> segments;
             try {
                 segments = segmenter.segment(texts.get(t), policy);
             } catch (InvalidTextException e) {
-                errors[t] = e;
-                segments = List.of();
+                results.set(t, extract.apply(new EncodedText(texts.get(t), List.of(), e)));
+                continue;
             }
-            segmentsByText.add(segments);
+            encoded[t] = new EncodedSegment[segments.size()];
+            waiting[t] = segments.size();
             for (int s = 0; s < segments.size(); s++) {
                 pending.add(new Pending(t, s, segments.get(s)));
             }
@@ -149,27 +161,47 @@ public final class EmbeddingEngine implements AutoCloseable {
 
         // Sorted by length, neighbours pad little; each text's segments find their slot again below.
         pending.sort(Comparator.comparingInt(p -> p.segment.length()));
-        EncodedSegment[][] encoded = new EncodedSegment[texts.size()][];
-        for (int t = 0; t < texts.size(); t++) {
-            encoded[t] = new EncodedSegment[segmentsByText.get(t).size()];
-        }
         int[] lengths = pending.stream().mapToInt(p -> p.segment.length()).toArray();
         int from = 0;
-        for (int to : BatchPlanner.plan(lengths, options.maxBatchTokens(), options.maxBatchRows())) {
-            List<Pending> rows = pending.subList(from, to);
-            List<EncodedSegment> results = run(rows, layers);
-            for (int r = 0; r < rows.size(); r++) {
-                encoded[rows.get(r).text][rows.get(r).index] = results.get(r);
+        try {
+            for (int to : PassPlanner.plan(lengths, options.maxPassTokens(), options.maxPassRows())) {
+                List<Pending> rows = pending.subList(from, to);
+                List<EncodedSegment> out = run(rows, layers);
+                for (int r = 0; r < rows.size(); r++) {
+                    int t = rows.get(r).text;
+                    encoded[t][rows.get(r).index] = out.get(r);
+                    held(bytes(out.get(r)));
+                    if (--waiting[t] == 0) {
+                        EncodedSegment[] done = encoded[t];
+                        encoded[t] = null;
+                        results.set(t, extract.apply(new EncodedText(texts.get(t), List.of(done), null)));
+                        held(-Arrays.stream(done).mapToLong(EmbeddingEngine::bytes).sum());
+                    }
+                }
+                from = to;
             }
-            from = to;
+        } finally {
+            // a failed pass leaves texts half done: they are dropped with the exception
+            for (EncodedSegment[] partial : encoded) {
+                if (partial != null) {
+                    held(-Arrays.stream(partial).filter(java.util.Objects::nonNull).mapToLong(EmbeddingEngine::bytes).sum());
+                }
+            }
         }
+        return results;
+    }
 
-        List<EncodedText> out = new ArrayList<>(texts.size());
-        for (int t = 0; t < texts.size(); t++) {
-            out.add(errors[t] != null ? new EncodedText(texts.get(t), List.of(), errors[t])
-                    : new EncodedText(texts.get(t), List.of(encoded[t]), null));
+    private static long bytes(EncodedSegment s) {
+        long floats = 0;
+        for (float[] layer : s.hidden()) {
+            floats += layer.length;
         }
-        return out;
+        return floats * Float.BYTES;
+    }
+
+    private void held(long delta) {
+        long now = heldStateBytes.addAndGet(delta);
+        peakHeldStateBytes.accumulateAndGet(now, Math::max);
     }
 
     /** A segment waiting for its forward pass, with the text and position it belongs to. */
@@ -194,7 +226,7 @@ public final class EmbeddingEngine implements AutoCloseable {
             Arrays.fill(mask, r * seqLen, r * seqLen + s.length(), 1L);
         }
         long started = System.nanoTime();
-        HiddenStates states = encoder.forward(new TokenBatch(size, seqLen, ids, mask, types), layers);
+        HiddenStates states = encoder.forward(new TokenPass(size, seqLen, ids, mask, types), layers);
         forwardNanos.add(System.nanoTime() - started);
         passes.increment();
         rowsEncoded.add(size);
@@ -224,13 +256,13 @@ public final class EmbeddingEngine implements AutoCloseable {
         long started = System.nanoTime();
         int[] lastLayer = {encoder.numLayers()};
         for (int[] shape : new int[][] {{1, 16}, {8, 32}, {32, 64}, {32, 64}}) {
-            int rows = Math.min(shape[0], Math.max(1, options.maxBatchTokens() / shape[1]));
+            int rows = Math.min(shape[0], Math.max(1, options.maxPassTokens() / shape[1]));
             int seqLen = Math.min(shape[1], model.maxTokens());
             long[] ids = new long[rows * seqLen];
             long[] mask = new long[rows * seqLen];
             Arrays.fill(ids, model.config().padTokenId());
             Arrays.fill(mask, 1L);
-            encoder.forward(new TokenBatch(rows, seqLen, ids, mask, new long[rows * seqLen]), lastLayer);
+            encoder.forward(new TokenPass(rows, seqLen, ids, mask, new long[rows * seqLen]), lastLayer);
         }
         LOG.info("{} warmed up in {} ms", encoder.name(), (System.nanoTime() - started) / 1_000_000);
     }

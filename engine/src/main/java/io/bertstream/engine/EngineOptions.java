@@ -9,25 +9,25 @@ import io.bertstream.engine.backend.Precision;
  *
  * @param backend        runtime; AUTO decides by measurement (see README)
  * @param device         PyTorch device
- * @param precision      PyTorch compute precision (GPU)
- * @param maxBatchTokens padded-token budget of one forward pass (batch rows x longest row)
+ * @param precision      compute precision: fp16 / bf16 PyTorch on a GPU, int8 ONNX Runtime on the CPU
+ * @param maxPassTokens  padded-token budget of one forward pass (rows x longest row); key bertstream.engine.max-pass-tokens
  * @param threads        intra-op threads; 0 = number of cores
- * @param maxBatchRows   most rows in one forward pass, however short they are
+ * @param maxPassRows    most rows in one forward pass, however short they are
  */
-public record EngineOptions(Backend backend, Device device, Precision precision, int maxBatchTokens, int threads,
-                            int maxBatchRows) {
+public record EngineOptions(Backend backend, Device device, Precision precision, int maxPassTokens, int threads,
+                            int maxPassRows) {
 
-    /** Past ~64 rows batching gains nothing on CPU (see the facts file) and only delays the first result. */
-    public static final int DEFAULT_MAX_BATCH_ROWS = 64;
+    /** Past ~64 rows a pass gains nothing on CPU (see the facts file) and only delays the first result. */
+    public static final int DEFAULT_MAX_PASS_ROWS = 64;
 
     public EngineOptions {
-        if (maxBatchTokens < 1 || maxBatchRows < 1 || threads < 0) {
-            throw new IllegalArgumentException("maxBatchTokens and maxBatchRows must be positive, threads >= 0");
+        if (maxPassTokens < 1 || maxPassRows < 1 || threads < 0) {
+            throw new IllegalArgumentException("maxPassTokens and maxPassRows must be positive, threads >= 0");
         }
     }
 
-    public EngineOptions(Backend backend, Device device, Precision precision, int maxBatchTokens, int threads) {
-        this(backend, device, precision, maxBatchTokens, threads, DEFAULT_MAX_BATCH_ROWS);
+    public EngineOptions(Backend backend, Device device, Precision precision, int maxPassTokens, int threads) {
+        this(backend, device, precision, maxPassTokens, threads, DEFAULT_MAX_PASS_ROWS);
     }
 
     public static EngineOptions defaults() {
@@ -35,14 +35,18 @@ public record EngineOptions(Backend backend, Device device, Precision precision,
     }
 
     public EngineOptions withBackend(Backend newBackend) {
-        return new EngineOptions(newBackend, device, precision, maxBatchTokens, threads, maxBatchRows);
+        return new EngineOptions(newBackend, device, precision, maxPassTokens, threads, maxPassRows);
+    }
+
+    public EngineOptions withPrecision(Precision newPrecision) {
+        return new EngineOptions(backend, device, newPrecision, maxPassTokens, threads, maxPassRows);
     }
 
     public EngineOptions withThreads(int newThreads) {
-        return new EngineOptions(backend, device, precision, maxBatchTokens, newThreads, maxBatchRows);
+        return new EngineOptions(backend, device, precision, maxPassTokens, newThreads, maxPassRows);
     }
 
-    public EngineOptions withBatching(int newMaxBatchTokens, int newMaxBatchRows) {
-        return new EngineOptions(backend, device, precision, newMaxBatchTokens, threads, newMaxBatchRows);
+    public EngineOptions withPassLimits(int newMaxPassTokens, int newMaxPassRows) {
+        return new EngineOptions(backend, device, precision, newMaxPassTokens, threads, newMaxPassRows);
     }
 }

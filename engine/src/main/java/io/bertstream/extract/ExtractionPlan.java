@@ -108,16 +108,15 @@ public final class ExtractionPlan {
         return "layers " + layerSpec + "; pooling " + pooling.label() + "; post-processing " + post.beforePca();
     }
 
-    /** The vectors of one text, or why it was rejected; never throws for one bad text. */
+    /**
+     * The vectors of one text, or why the engine refused it ({@link io.bertstream.engine.InvalidTextException});
+     * anything else thrown here is a fault of the extraction, not of the text, and propagates.
+     */
     public EmbedOutcome extract(EncodedText text) {
         if (!text.ok()) {
             return new EmbedOutcome.Rejected(text.error().getClass().getSimpleName(), text.error().getMessage());
         }
-        try {
-            return new EmbedOutcome.Embedded(pooling == Pooling.NONE ? tokenLevel(text) : pooled(text));
-        } catch (RuntimeException e) {
-            return new EmbedOutcome.Rejected(e.getClass().getSimpleName(), String.valueOf(e.getMessage()));
-        }
+        return new EmbedOutcome.Embedded(pooling == Pooling.NONE ? tokenLevel(text) : pooled(text));
     }
 
     private List<Embedding> pooled(EncodedText text) {

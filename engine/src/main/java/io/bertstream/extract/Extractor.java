@@ -5,8 +5,9 @@ import io.bertstream.engine.EmbeddingEngine;
 import java.util.List;
 
 /**
- * The {@link TextEmbedder} on an {@link EmbeddingEngine}: one engine call per batch for exactly the layers the
- * extraction needs, then pooling and post-processing per text. The engine belongs to the caller (one per process,
+ * The {@link TextEmbedder} on an {@link EmbeddingEngine}: one engine call per micro-batch for exactly the layers
+ * the extraction needs; each text is pooled and post-processed as soon as its last segment is through its pass,
+ * so only vectors outlive a pass, never a whole call's hidden states. The engine belongs to the caller (one per process,
  * shared by extractors); closing an extractor leaves it open.
  */
 public final class Extractor implements TextEmbedder {
@@ -41,7 +42,7 @@ public final class Extractor implements TextEmbedder {
         if (texts.isEmpty()) {
             return List.of();
         }
-        return engine.encodeAll(texts, plan.layers(), plan.lengthPolicy()).stream().map(plan::extract).toList();
+        return engine.encodeAll(texts, plan.layers(), plan.lengthPolicy(), plan::extract);
     }
 
     @Override

@@ -55,7 +55,7 @@ class ExtractionPlanTest {
                 : Map.of();
         return new LoadedModel(new ModelIdentity("tiny", ModelFormat.HUGGINGFACE, "abc123"),
                 new BertConfig("bert", 30522, 2, 3, 1, 4, 512, 2, 1e-12, "gelu", 0),
-                new ModelWeights(weights), "{}", defaults, Optional.empty());
+                new ModelWeights(ModelWeights.entriesOf(weights)), "{}", defaults, Optional.empty());
     }
 
     static final LoadedModel TINY = model(true, new PoolingDefaults(-1, "mean", true, "test"));

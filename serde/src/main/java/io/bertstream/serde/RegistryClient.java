@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
@@ -26,51 +31,111 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RegistryClient {
 
-    /** Config key: base URL of the registry, e.g. {@code http://localhost:8081}. */
+    /** Config key: base URL of the registry, e.g. {@code https://registry:8081}. */
     public static final String URL_CONFIG = "schema.registry.url";
     /** Config key: {@code user:password} for HTTP basic authentication (optional). */
     public static final String BASIC_AUTH_USER_INFO_CONFIG = "schema.registry.basic.auth.user.info";
+    /** Config key: allow basic authentication over plain http, for test setups (default false: refused). */
+    public static final String BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG = "schema.registry.basic.auth.allow.plain.http";
     /** Config key: attempts per request, first one included (default 4). */
     public static final String MAX_ATTEMPTS_CONFIG = "schema.registry.max.attempts";
     /** Config key: backoff before the first retry, doubled for each further one (default 100 ms). */
     public static final String BACKOFF_MS_CONFIG = "schema.registry.backoff.ms";
 
+    private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    /** The client's keys, defaults and allowed values: their one home (the service's table takes them from here). */
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(URL_CONFIG, ConfigDef.Type.STRING, null, ConfigValidators.HTTP_URL, ConfigDef.Importance.HIGH,
+                    "Schema Registry base URL; needed for the registry output format and registry-framed Avro input")
+            .define(BASIC_AUTH_USER_INFO_CONFIG, ConfigDef.Type.PASSWORD, null, ConfigValidators.USER_INFO, ConfigDef.Importance.MEDIUM,
+                    "Basic authentication (a secret: masked in logs; prefer the environment); refused over plain http")
+            .define(BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG, ConfigDef.Type.BOOLEAN, false, null, ConfigDef.Importance.LOW,
+                    "Send basic authentication over plain http anyway (test setups only: the password crosses the network readable)")
+            // At the cap of 5 s per backoff, 10 attempts wait ~21 s plus the requests' own timeouts: longer would
+            // hold a stream thread past Kafka's max.poll.interval.ms.
+            .define(MAX_ATTEMPTS_CONFIG, ConfigDef.Type.INT, 4, ConfigValidators.between(1, 10), ConfigDef.Importance.LOW,
+                    "Attempts per registry request (no answer, 5xx, 429 are retried), the first included")
+            .define(BACKOFF_MS_CONFIG, ConfigDef.Type.INT, 100, ConfigValidators.between(0, MAX_BACKOFF.toMillis()), ConfigDef.Importance.LOW,
+                    "Backoff before the first retry (ms), doubled for each further one up to 5 s");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** How to reach the registry. */
+    /**
+     * How to reach the registry.
+     *
+     * @param basicAuthUserInfo      {@code user:password}, or null for no authentication
+     * @param allowBasicAuthOverHttp send {@code basicAuthUserInfo} over plain http; refused otherwise, since
+     *                               anyone on the path could read the password
+     */
     public record Settings(URI baseUrl, String basicAuthUserInfo, int maxAttempts, Duration initialBackoff,
-                           Duration requestTimeout) {
+                           Duration requestTimeout, boolean allowBasicAuthOverHttp) {
 
         public Settings {
             Objects.requireNonNull(baseUrl, "baseUrl");
             if (maxAttempts < 1) {
                 throw new IllegalArgumentException("maxAttempts must be at least 1");
             }
+            if (baseUrl.getUserInfo() != null) {
+                throw new IllegalArgumentException("the registry URL carries credentials; give them as basicAuthUserInfo");
+            }
+            if (basicAuthUserInfo != null && "http".equalsIgnoreCase(baseUrl.getScheme()) && !allowBasicAuthOverHttp) {
+                throw new IllegalArgumentException(BASIC_AUTH_USER_INFO_CONFIG + " is set but " + URL_CONFIG + " is plain http ("
+                        + baseUrl + "): the password would cross the network readable; use https, or set "
+                        + BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG + "=true (test setups only)");
+            }
+        }
+
+        public Settings(URI baseUrl, String basicAuthUserInfo, int maxAttempts, Duration initialBackoff, Duration requestTimeout) {
+            this(baseUrl, basicAuthUserInfo, maxAttempts, initialBackoff, requestTimeout, false);
         }
 
         public static Settings of(String baseUrl) {
             return new Settings(URI.create(baseUrl), null, 4, Duration.ofMillis(100), Duration.ofSeconds(10));
         }
 
-        /** Reads the {@code schema.registry.*} keys of a Kafka-style config map. */
+        /**
+         * Reads the {@code schema.registry.*} keys of a Kafka-style config map ({@link #CONFIG_DEF}). Credentials
+         * in the URL ({@code https://user:password@registry}) are used for basic authentication too: Java's HTTP
+         * client would otherwise drop them without a word.
+         *
+         * @throws IllegalArgumentException when a value is not allowed, or basic auth would go over plain http
+         */
         public static Settings fromConfigs(Map<String, ?> configs) {
-            Object url = configs.get(URL_CONFIG);
+            Map<String, Object> values;
+            try {
+                values = CONFIG_DEF.parse(configs);
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            Object url = values.get(URL_CONFIG);
             if (url == null || url.toString().isBlank()) {
                 throw new IllegalArgumentException(URL_CONFIG + " is required for the schema-registry format");
             }
-            Settings defaults = of(url.toString());
-            Object userInfo = configs.get(BASIC_AUTH_USER_INFO_CONFIG);
-            return new Settings(defaults.baseUrl(), userInfo == null ? null : userInfo.toString(),
-                    intConfig(configs, MAX_ATTEMPTS_CONFIG, defaults.maxAttempts()),
-                    Duration.ofMillis(intConfig(configs, BACKOFF_MS_CONFIG, (int) defaults.initialBackoff().toMillis())),
-                    defaults.requestTimeout());
+            URI baseUrl = URI.create(url.toString().trim());
+            Password password = (Password) values.get(BASIC_AUTH_USER_INFO_CONFIG);
+            String userInfo = password == null ? null : password.value();
+            if (baseUrl.getUserInfo() != null) {
+                if (userInfo != null) {
+                    throw new IllegalArgumentException("credentials are given twice, in " + URL_CONFIG + " and in "
+                            + BASIC_AUTH_USER_INFO_CONFIG + ": keep one");
+                }
+                userInfo = baseUrl.getUserInfo();
+                baseUrl = withoutUserInfo(baseUrl);
+            }
+            Settings defaults = of(baseUrl.toString());
+            return new Settings(baseUrl, userInfo, (Integer) values.get(MAX_ATTEMPTS_CONFIG),
+                    Duration.ofMillis((Integer) values.get(BACKOFF_MS_CONFIG)), defaults.requestTimeout(),
+                    (Boolean) values.get(BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG));
         }
 
-        private static int intConfig(Map<String, ?> configs, String key, int fallback) {
-            Object value = configs.get(key);
-            return value == null ? fallback : Integer.parseInt(value.toString());
+        private static URI withoutUserInfo(URI url) {
+            try {
+                return new URI(url.getScheme(), null, url.getHost(), url.getPort(), url.getPath(), url.getQuery(), url.getFragment());
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
         }
     }
 
@@ -81,6 +146,10 @@ public final class RegistryClient {
     private final Map<String, Integer> idsBySubjectAndSchema = new ConcurrentHashMap<>();
 
     public RegistryClient(Settings settings) {
+        if (settings.basicAuthUserInfo() != null && "http".equalsIgnoreCase(settings.baseUrl().getScheme())) {
+            log.warn("Schema Registry basic auth over plain http ({}=true): the password crosses the network readable",
+                    BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG);
+        }
         this.settings = settings;
         this.http = HttpClient.newBuilder().connectTimeout(settings.requestTimeout()).build();
         this.authorization = settings.basicAuthUserInfo() == null ? null

@@ -1,9 +1,10 @@
 package io.bertstream.serde;
 
 import io.bertstream.avro.TextEvent;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Headers;
 
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -23,12 +24,25 @@ import java.util.Map;
  */
 public interface TextDecoder {
 
-    /** Config key: {@code avro}, {@code json} or {@code string} (default). */
+    /** Config key: {@code avro}, {@code json} (default) or {@code string}. */
     String FORMAT_CONFIG = "input.format";
     /** Config key: JSON Pointer to the text in json input (default {@code /text}). */
-    String JSON_TEXT_POINTER_CONFIG = "input.json.text.pointer";
+    String JSON_TEXT_POINTER_CONFIG = "input.json.text-pointer";
     /** Config key: JSON Pointer to the id in json input (default: none, the key is the id). */
-    String JSON_ID_POINTER_CONFIG = "input.json.id.pointer";
+    String JSON_ID_POINTER_CONFIG = "input.json.id-pointer";
+
+    /**
+     * The decoder's keys, defaults and allowed values: their one home. The service reads them as
+     * {@code bertstream.input.*} (its table takes them from here).
+     */
+    ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(FORMAT_CONFIG, ConfigDef.Type.STRING, "json", ConfigValidators.oneOf("avro", "json", "string"),
+                    ConfigDef.Importance.HIGH,
+                    "json (fields found by JSON Pointer; Connect / Debezium envelopes unwrapped), avro (TextEvent), string (the value is the text)")
+            .define(JSON_TEXT_POINTER_CONFIG, ConfigDef.Type.STRING, "/text", ConfigValidators.JSON_POINTER,
+                    ConfigDef.Importance.MEDIUM, "json input: where the text is")
+            .define(JSON_ID_POINTER_CONFIG, ConfigDef.Type.STRING, null, ConfigValidators.JSON_POINTER, ConfigDef.Importance.MEDIUM,
+                    "json input: where the id is; unset: the record key, without a key topic-partition-offset");
 
     DecodedText decode(String topic, int partition, long offset, Headers headers, byte[] key, byte[] value);
 
@@ -47,16 +61,24 @@ public interface TextDecoder {
         return new StringTextDecoder();
     }
 
-    /** The decoder the {@code input.*} configs (and, for avro, {@code schema.registry.*}) describe. */
+    /**
+     * The decoder the {@code input.*} configs (defaults: {@link #CONFIG_DEF}) and, for avro, {@code schema.registry.*}
+     * describe.
+     *
+     * @throws IllegalArgumentException when a value is not allowed
+     */
     static TextDecoder fromConfigs(Map<String, ?> configs) {
-        String format = configs.containsKey(FORMAT_CONFIG) ? String.valueOf(configs.get(FORMAT_CONFIG)).trim().toLowerCase(Locale.ROOT) : "string";
-        return switch (format) {
+        Map<String, Object> values;
+        try {
+            values = CONFIG_DEF.parse(configs);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return switch (values.get(FORMAT_CONFIG).toString().toLowerCase(java.util.Locale.ROOT)) {
             case "avro" -> avro(configs.containsKey(RegistryClient.URL_CONFIG)
                     ? new RegistryClient(RegistryClient.Settings.fromConfigs(configs)) : null);
-            case "json" -> json(configs.containsKey(JSON_TEXT_POINTER_CONFIG) ? String.valueOf(configs.get(JSON_TEXT_POINTER_CONFIG)) : "/text",
-                    configs.containsKey(JSON_ID_POINTER_CONFIG) ? String.valueOf(configs.get(JSON_ID_POINTER_CONFIG)) : null);
-            case "string" -> string();
-            default -> throw new IllegalArgumentException(FORMAT_CONFIG + " must be avro, json or string, not " + format);
+            case "json" -> json((String) values.get(JSON_TEXT_POINTER_CONFIG), (String) values.get(JSON_ID_POINTER_CONFIG));
+            default -> string();
         };
     }
 }

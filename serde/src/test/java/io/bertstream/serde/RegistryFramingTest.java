@@ -19,12 +19,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The schema-registry wire format against a stub speaking the registry's REST contract. */
 class RegistryFramingTest {
@@ -100,12 +103,68 @@ class RegistryFramingTest {
         assertEquals("/apis/ccompat/v7/schemas/ids/" + id, registry.requests().get(1).path());
     }
 
+    /** The stub speaks plain http only, so this test opts in to basic auth over http (see the next test). */
     @Test
     void sendsBasicAuthWhenConfigured() {
         OutputFormat.REGISTRY.serializer(Map.of(RegistryClient.URL_CONFIG, registry.url(),
-                RegistryClient.BASIC_AUTH_USER_INFO_CONFIG, "alice:s3cret")).serialize("embeddings", TestRecords.minimal(5));
+                RegistryClient.BASIC_AUTH_USER_INFO_CONFIG, "alice:s3cret",
+                RegistryClient.BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG, "true")).serialize("embeddings", TestRecords.minimal(5));
         String expected = "Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8));
         assertEquals(expected, registry.requests().get(0).authorization());
+    }
+
+    @Test
+    void basicAuthOverPlainHttpIsRefusedUnlessExplicitlyAllowed() {
+        var refused = assertThrows(IllegalArgumentException.class, () -> RegistryClient.Settings.fromConfigs(Map.of(
+                RegistryClient.URL_CONFIG, "http://registry:8081", RegistryClient.BASIC_AUTH_USER_INFO_CONFIG, "alice:s3cret")));
+        assertTrue(refused.getMessage().contains(RegistryClient.BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG + "=true"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("http://registry:8081"), refused.getMessage());
+        assertFalse(refused.getMessage().contains("s3cret"), refused.getMessage());
+        // Credentials in the URL are basic auth too (Java's HTTP client would silently drop them): same rule.
+        var inTheUrl = assertThrows(IllegalArgumentException.class, () -> RegistryClient.Settings.fromConfigs(Map.of(
+                RegistryClient.URL_CONFIG, "http://alice:s3cret@registry:8081")));
+        assertFalse(inTheUrl.getMessage().contains("s3cret"), inTheUrl.getMessage());
+        assertTrue(inTheUrl.getMessage().contains("http://registry:8081"), inTheUrl.getMessage());
+
+        var https = RegistryClient.Settings.fromConfigs(Map.of(
+                RegistryClient.URL_CONFIG, "https://registry:8081", RegistryClient.BASIC_AUTH_USER_INFO_CONFIG, "alice:s3cret"));
+        assertEquals("alice:s3cret", https.basicAuthUserInfo());
+        var noAuth = RegistryClient.Settings.fromConfigs(Map.of(RegistryClient.URL_CONFIG, "http://registry:8081"));
+        assertNull(noAuth.basicAuthUserInfo(), "plain http without credentials is fine");
+        assertThrows(IllegalArgumentException.class, () -> RegistryClient.Settings.fromConfigs(Map.of(
+                RegistryClient.URL_CONFIG, "https://bob:x@registry:8081", RegistryClient.BASIC_AUTH_USER_INFO_CONFIG, "alice:s3cret")),
+                "credentials given twice");
+    }
+
+    @Test
+    void credentialsInTheUrlAreSentAsBasicAuthAndNotInTheUrl() {
+        String url = registry.url().replace("http://", "http://alice:s%3Acret@");
+        OutputFormat.REGISTRY.serializer(Map.of(RegistryClient.URL_CONFIG, url,
+                RegistryClient.BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG, "true")).serialize("embeddings", TestRecords.minimal(5));
+        String expected = "Basic " + Base64.getEncoder().encodeToString("alice:s:cret".getBytes(StandardCharsets.UTF_8));
+        assertEquals(expected, registry.requests().get(0).authorization());
+    }
+
+    @Test
+    void registrySettingsAreChecked() {
+        for (var bad : List.of(Map.of(RegistryClient.URL_CONFIG, "registry:8081"),
+                Map.of(RegistryClient.URL_CONFIG, "ftp://registry"),
+                Map.of(RegistryClient.URL_CONFIG, "https://registry", RegistryClient.MAX_ATTEMPTS_CONFIG, "0"),
+                Map.of(RegistryClient.URL_CONFIG, "https://registry", RegistryClient.MAX_ATTEMPTS_CONFIG, "11"),
+                Map.of(RegistryClient.URL_CONFIG, "https://registry", RegistryClient.BACKOFF_MS_CONFIG, "-1"),
+                Map.of(RegistryClient.URL_CONFIG, "https://registry", RegistryClient.BASIC_AUTH_USER_INFO_CONFIG, "alice"),
+                Map.of(RegistryClient.URL_CONFIG, "https://registry", RegistryClient.BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG, "yes"))) {
+            var refused = assertThrows(IllegalArgumentException.class, () -> RegistryClient.Settings.fromConfigs(bad), bad.toString());
+            assertFalse(refused.getMessage().contains("alice") && bad.containsKey(RegistryClient.BASIC_AUTH_USER_INFO_CONFIG),
+                    "a refused secret is not repeated: " + refused.getMessage());
+        }
+        var malformed = assertThrows(IllegalArgumentException.class, () -> RegistryClient.Settings.fromConfigs(Map.of(
+                RegistryClient.URL_CONFIG, "https://alice:s3cret@registry:8081/a path")));
+        assertFalse(malformed.getMessage().contains("s3cret"), "credentials in a refused URL are masked: " + malformed.getMessage());
+        var edges = RegistryClient.Settings.fromConfigs(Map.of(RegistryClient.URL_CONFIG, "https://registry",
+                RegistryClient.MAX_ATTEMPTS_CONFIG, "10", RegistryClient.BACKOFF_MS_CONFIG, "5000"));
+        assertEquals(10, edges.maxAttempts());
+        assertEquals(Duration.ofSeconds(5), edges.initialBackoff());
     }
 
     @Test

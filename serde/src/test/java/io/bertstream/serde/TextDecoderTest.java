@@ -162,8 +162,17 @@ class TextDecoderTest {
 
     @Test
     void configsPickTheFormat() {
-        assertEquals("x", decode(TextDecoder.fromConfigs(Map.of()), "k", utf8("x")).text());
+        assertEquals("x", decode(TextDecoder.fromConfigs(Map.of(TextDecoder.FORMAT_CONFIG, "string")), "k", utf8("x")).text());
         assertEquals("y", decode(TextDecoder.fromConfigs(Map.of(TextDecoder.FORMAT_CONFIG, "json")), "k", utf8("{\"text\":\"y\"}")).text());
         assertThrows(IllegalArgumentException.class, () -> TextDecoder.fromConfigs(Map.of(TextDecoder.FORMAT_CONFIG, "xml")));
+        // The defaults are the service's (one home, TextDecoder.CONFIG_DEF): json, the text at /text, the id from the key
+        DecodedText byDefault = decode(TextDecoder.fromConfigs(Map.of()), "k", utf8("{\"text\":\"z\",\"id\":\"ignored\"}"));
+        assertEquals("z", byDefault.text());
+        assertEquals("k", byDefault.id());
+        assertEquals("i", decode(TextDecoder.fromConfigs(Map.of(TextDecoder.JSON_ID_POINTER_CONFIG, "/id")), "k",
+                utf8("{\"text\":\"z\",\"id\":\"i\"}")).id());
+        var badPointer = assertThrows(IllegalArgumentException.class,
+                () -> TextDecoder.fromConfigs(Map.of(TextDecoder.JSON_TEXT_POINTER_CONFIG, "text")));
+        assertTrue(badPointer.getMessage().contains(TextDecoder.JSON_TEXT_POINTER_CONFIG), badPointer.getMessage());
     }
 }

@@ -63,11 +63,11 @@ public final class BertstreamApp implements AutoCloseable {
         return props;
     }
 
-    /** Opens the metrics port (if bertstream.metrics.port >= 0), warms the model up, starts Streams. */
+    /** Opens the metrics port (if bertstream.metrics.port >= 0, on bertstream.metrics.bind), warms the model up, starts Streams. */
     public BertstreamApp start() {
         int port = config.getInt(BertstreamConfig.METRICS_PORT);
         if (port >= 0) {
-            ops = OpsServer.start(port, registry, this::health);
+            ops = OpsServer.start(config.require(BertstreamConfig.METRICS_BIND), port, registry, this::health);
         }
         log.info("starting bertstream with\n{}", config.describe());
         model.warmUp();
@@ -88,6 +88,16 @@ public final class BertstreamApp implements AutoCloseable {
     /** The port /metrics and /health listen on, or -1 when they are off. */
     public int metricsPort() {
         return ops == null ? -1 : ops.port();
+    }
+
+    /** Where /metrics and /health are (http://host:port), or null when they are off. */
+    public String metricsUrl() {
+        return ops == null ? null : ops.url();
+    }
+
+    /** The address /metrics and /health listen on, or null when they are off. */
+    public java.net.InetAddress metricsAddress() {
+        return ops == null ? null : ops.address();
     }
 
     public KafkaStreams streams() {

@@ -39,13 +39,15 @@ public final class SharedModel implements AutoCloseable {
     /**
      * Loads the model and extraction named by the config's bertstream.model / layers / pooling / ... keys.
      *
-     * @throws IllegalArgumentException when a setting is invalid or does not fit the model (the message says what is valid)
+     * @throws IllegalArgumentException when a setting is invalid or does not fit the model (the message says what is
+     *                                  valid), or the weights are not the ones bertstream.model.sha256 pins
      */
     public static SharedModel open(BertstreamConfig config) {
         var options = new EngineOptions(config.getEnum(BACKEND, Backend.class), config.getEnum(DEVICE, Device.class),
                 config.getEnum(PRECISION, Precision.class), config.getInt(ENGINE_MAX_PASS_TOKENS), config.getInt(THREADS));
         EmbeddingEngine engine = EmbeddingEngine.open(config.require(MODEL), options);
         try {
+            checkPinned(config.optional(MODEL_SHA256), config.require(MODEL), engine.model().identity().sha256());
             return new SharedModel(engine, new Extractor(engine, extractionSpec(config)));
         } catch (RuntimeException e) {
             engine.close();
@@ -53,12 +55,21 @@ public final class SharedModel implements AutoCloseable {
         }
     }
 
+    /** bertstream.model.sha256 pins the weights: any others (a changed file, another build) refuse to start. */
+    static void checkPinned(String pinned, String model, String sha256) {
+        if (pinned != null && !pinned.equalsIgnoreCase(sha256)) {
+            throw new IllegalArgumentException(MODEL_SHA256 + " pins the weights to sha256 " + pinned.toLowerCase(java.util.Locale.ROOT)
+                    + ", but model " + model + " has sha256 " + sha256 + ": refusing to start (if these weights are"
+                    + " the ones you want, pin their sha256)");
+        }
+    }
+
     static ExtractionSpec extractionSpec(BertstreamConfig config) {
         var spec = ExtractionSpec.modelDefaults()
                 .withTruncateDims(config.getInt(TRUNCATE_DIMS))
                 .withDocumentVector(config.getBoolean(DOCUMENT_VECTOR))
-                .withLength(new LengthPolicy(config.getEnum(LENGTH_MODE, LengthPolicy.Mode.class),
-                        config.getInt(LENGTH_MAX_TOKENS), config.getInt(LENGTH_OVERLAP)));
+                .withLength(new LengthPolicy(lengthMode(config), config.getInt(LENGTH_MAX_TOKENS),
+                        config.getInt(LENGTH_OVERLAP)));
         if (config.optional(LAYERS) != null) {
             spec = spec.withLayers(LayerSpec.parse(config.optional(LAYERS), config.optional(LAYERS_COMBINE)));
         }
@@ -72,6 +83,15 @@ public final class SharedModel implements AutoCloseable {
             spec = spec.withQuantize(Quantizer.Kind.parse(config.optional(QUANTIZE)));
         }
         return spec;
+    }
+
+    /** Through the engine's one parser of length modes (head, tail, head-tail, chunk; truncate-* accepted too). */
+    private static LengthPolicy.Mode lengthMode(BertstreamConfig config) {
+        try {
+            return LengthPolicy.Mode.parse(config.require(LENGTH_MODE));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(LENGTH_MODE + ": " + e.getMessage(), e);
+        }
     }
 
     /** Wraps an embedder someone else owns (tests, the demo): closing this leaves it open. */

@@ -34,6 +34,11 @@ final class ChildProcessor implements AutoCloseable {
 
     /** Starts a child with this config and waits until its app has started (model warm, Streams starting). */
     static ChildProcessor start(Map<String, String> config, Path workDir, String name) throws IOException {
+        return start(config, workDir, name, List.of());
+    }
+
+    /** The same, with JVM options after the usual ones (so e.g. a log level given here wins). */
+    static ChildProcessor start(Map<String, String> config, Path workDir, String name, List<String> jvmOptions) throws IOException {
         Path file = workDir.resolve(name + ".properties");
         var props = new Properties();
         props.putAll(config);
@@ -42,10 +47,12 @@ final class ChildProcessor implements AutoCloseable {
         }
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var process = new ProcessBuilder(List.of(java, "-Xmx768m", "-XX:+UseSerialGC",
+        var command = new java.util.ArrayList<>(List.of(java, "-Xmx768m", "-XX:+UseSerialGC",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-Dorg.slf4j.simpleLogger.log." + MicroBatchProcessor.class.getName() + "=info", "-cp", classpath, ProcessorChildMain.class.getName(),
-                file.toString()))
+                "-Dorg.slf4j.simpleLogger.log." + MicroBatchProcessor.class.getName() + "=info"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", classpath, ProcessorChildMain.class.getName(), file.toString()));
+        var process = new ProcessBuilder(command)
                 .redirectError(workDir.resolve(name + ".log").toFile())
                 .start();
         var stdout = new BufferedReader(new InputStreamReader(process.getInputStream()));

@@ -51,6 +51,7 @@ class EmbeddingPipelineTest {
             assertFalse(app.health().up(), "not healthy before the model is warm and Streams runs");
             app.start();
             records = readCommitted(output, Duration.ofSeconds(120), r -> r.size() >= n);
+            assertTrue(app.metricsAddress().isLoopbackAddress(), "ops endpoints on loopback by default: " + app.metricsAddress());
             var client = HttpClient.newHttpClient();
             var health = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + app.metricsPort() + "/health")).build(),
                     HttpResponse.BodyHandlers.ofString());

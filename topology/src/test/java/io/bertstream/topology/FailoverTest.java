@@ -73,8 +73,8 @@ class FailoverTest {
         broker().createTopics(2, input, output, dlq);
         // Long linger and large batches: the processor nearly always holds an open batch when it dies.
         var config = new java.util.HashMap<>(config(unique("crash"), input, output, dlq, Files.createDirectory(dir.resolve("state"))));
-        config.put(BertstreamConfig.BATCH_MAX_RECORDS, "40");
-        config.put(BertstreamConfig.BATCH_LINGER_MS, "1500");
+        config.put(BertstreamConfig.MICRO_BATCH_MAX_RECORDS, "40");
+        config.put(BertstreamConfig.MICRO_BATCH_LINGER_MS, "1500");
         var stop = new AtomicBoolean();
         var producing = produceSteadily(input, Integer.MAX_VALUE, Duration.ofMillis(80), stop);
 
@@ -112,7 +112,7 @@ class FailoverTest {
         Function<String, Map<String, String>> instance = name -> {
             try {
                 var settings = new java.util.HashMap<>(config(app, input, output, dlq, Files.createDirectory(dir.resolve(name))));
-                settings.put(BertstreamConfig.BATCH_LINGER_MS, "1000");
+                settings.put(BertstreamConfig.MICRO_BATCH_LINGER_MS, "1000");
                 return settings;
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);

@@ -58,8 +58,8 @@ final class KafkaTestSupport {
         settings.put(BertstreamConfig.DLQ_TOPIC, dlq);
         settings.put(BertstreamConfig.INPUT_FORMAT, "json");
         settings.put(BertstreamConfig.INPUT_ID_POINTER, "/id");
-        settings.put(BertstreamConfig.BATCH_MAX_RECORDS, "16");
-        settings.put(BertstreamConfig.BATCH_LINGER_MS, "200");
+        settings.put(BertstreamConfig.MICRO_BATCH_MAX_RECORDS, "16");
+        settings.put(BertstreamConfig.MICRO_BATCH_LINGER_MS, "200");
         settings.put(BertstreamConfig.METRICS_PORT, "0");
         settings.put(BertstreamConfig.THREADS, "1");
         settings.put("session.timeout.ms", "3000");

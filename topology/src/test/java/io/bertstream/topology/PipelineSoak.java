@@ -48,8 +48,8 @@ class PipelineSoak {
         String dlq = unique("soak-dlq");
         broker().createTopics(4, input, output, dlq);
         var settings = new java.util.HashMap<>(config(unique("soak"), input, output, dlq, stateDir));
-        settings.put(BertstreamConfig.BATCH_MAX_RECORDS, "64");
-        settings.put(BertstreamConfig.BATCH_LINGER_MS, "50");
+        settings.put(BertstreamConfig.MICRO_BATCH_MAX_RECORDS, "64");
+        settings.put(BertstreamConfig.MICRO_BATCH_LINGER_MS, "50");
         settings.put(BertstreamConfig.THREADS, "0");
         var emitted = new AtomicLong();
         var seen = new BitSet(n);

@@ -1,15 +1,15 @@
 package io.bertstream.engine.backend;
 
 /**
- * Hidden states of the requested layers for one batch, copied out of native memory.
+ * Hidden states of the requested layers for one pass, copied out of native memory.
  * {@code data[i]} is layer {@code layers[i]} as a row-major [batch, seqLen, hidden] array
- * (layer 0 = embedding output, 1..N = encoder layers).
+ * ({@code rows} x {@code seqLen} tokens; layer 0 = embedding output, 1..N = encoder layers).
  */
-public record HiddenStates(int batch, int seqLen, int hidden, int[] layers, float[][] data) {
+public record HiddenStates(int rows, int seqLen, int hidden, int[] layers, float[][] data) {
 
-    /** Offset of token {@code t} of row {@code b} inside {@code data[i]}. */
-    public int offset(int b, int t) {
-        return (b * seqLen + t) * hidden;
+    /** Offset of token {@code t} of row {@code r} inside {@code data[i]}. */
+    public int offset(int r, int t) {
+        return (r * seqLen + t) * hidden;
     }
 
     /** Index into {@code data} of hidden-state layer {@code layer}; -1 if it was not requested. */

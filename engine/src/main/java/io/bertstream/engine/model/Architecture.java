@@ -14,7 +14,32 @@ import java.util.Set;
 public final class Architecture {
 
     public static final Set<String> MODEL_TYPES = Set.of("bert");
-    public static final Set<String> ACTIVATIONS = Set.of("gelu", "gelu_new", "relu");
+
+    /**
+     * The feed-forward activations the encoder implements, under every name checkpoints give them; the one list
+     * both the config check and the backends use. BERT's "gelu" is the exact erf form (PyTorch's default);
+     * Google's original TF code, "gelu_new" and "gelu_pytorch_tanh" use the tanh approximation
+     * 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), which differs by up to ~1e-3.
+     */
+    public enum Activation {
+        GELU("gelu"), GELU_TANH("gelu_new", "gelu_pytorch_tanh"), RELU("relu");
+
+        private final List<String> names;
+
+        Activation(String... names) {
+            this.names = List.of(names);
+        }
+
+        /** The activation a config's hidden_act names; empty when the encoder does not implement it. */
+        public static java.util.Optional<Activation> of(String hiddenAct) {
+            return Arrays.stream(values()).filter(a -> a.names.contains(hiddenAct)).findFirst();
+        }
+
+        /** Every accepted hidden_act spelling. */
+        public static List<String> names() {
+            return Arrays.stream(values()).flatMap(a -> a.names.stream()).toList();
+        }
+    }
     public static final double DEFAULT_LAYER_NORM_EPS = 1e-12;
 
     private static final String POOLER_WEIGHT = "pooler.dense.weight";
@@ -29,8 +54,8 @@ public final class Architecture {
         if (!MODEL_TYPES.contains(config.modelType())) {
             problems.add("model_type '" + config.modelType() + "' is not supported (only " + MODEL_TYPES + ")");
         }
-        if (!ACTIVATIONS.contains(config.hiddenAct())) {
-            problems.add("hidden_act '" + config.hiddenAct() + "' is not supported (only " + ACTIVATIONS + ")");
+        if (Activation.of(config.hiddenAct()).isEmpty()) {
+            problems.add("hidden_act '" + config.hiddenAct() + "' is not supported (only " + Activation.names() + ")");
         }
         positive(problems, "vocab_size", config.vocabSize());
         positive(problems, "hidden_size", config.hiddenSize());
@@ -95,16 +120,16 @@ public final class Architecture {
      * checkpoint that disagrees with its config fails here instead of producing wrong vectors later. Tensors
      * of training heads (e.g. {@code cls.predictions.*}) are dropped.
      */
-    public static ModelWeights verifiedWeights(BertConfig config, Map<String, Tensor> tensors, String origin) {
+    public static ModelWeights verifiedWeights(BertConfig config, Map<String, ModelWeights.Entry> tensors, String origin) {
         Map<String, long[]> expected = new LinkedHashMap<>(expectedShapes(config));
         if (tensors.containsKey(POOLER_WEIGHT) || tensors.containsKey(POOLER_BIAS)) {
             expected.put(POOLER_WEIGHT, new long[] {config.hiddenSize(), config.hiddenSize()});
             expected.put(POOLER_BIAS, new long[] {config.hiddenSize()});
         }
-        Map<String, Tensor> kept = new LinkedHashMap<>();
+        Map<String, ModelWeights.Entry> kept = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            Tensor t = tensors.get(e.getKey());
+            ModelWeights.Entry t = tensors.get(e.getKey());
             if (t == null) {
                 missing.add(e.getKey());
                 continue;
@@ -112,10 +137,6 @@ public final class Architecture {
             if (!Arrays.equals(t.shape(), e.getValue())) {
                 throw new ModelLoadException(origin + ": tensor '" + e.getKey() + "' has shape "
                         + Arrays.toString(t.shape()) + " but the config implies " + Arrays.toString(e.getValue()));
-            }
-            if (t.data().length != t.elementCount()) {
-                throw new ModelLoadException(origin + ": tensor '" + e.getKey() + "' holds " + t.data().length
-                        + " values for shape " + Arrays.toString(t.shape()));
             }
             kept.put(e.getKey(), t);
         }
@@ -130,7 +151,7 @@ public final class Architecture {
      * Everything but the heads, LayerNorm eps and activation follows from the weight shapes; used where a
      * source has no config file (ONNX exports, TF checkpoints without bert_config.json).
      */
-    public static BertConfig inferFromWeights(Map<String, Tensor> tensors, int heads, double layerNormEps,
+    public static BertConfig inferFromWeights(Map<String, ModelWeights.Entry> tensors, int heads, double layerNormEps,
                                               String activation, String origin) {
         long[] words = shapeOf(tensors, "embeddings.word_embeddings.weight", origin);
         int layers = 0;
@@ -150,8 +171,8 @@ public final class Architecture {
                 0);
     }
 
-    private static long[] shapeOf(Map<String, Tensor> tensors, String name, String origin) {
-        Tensor t = tensors.get(name);
+    private static long[] shapeOf(Map<String, ModelWeights.Entry> tensors, String name, String origin) {
+        ModelWeights.Entry t = tensors.get(name);
         if (t == null || t.shape().length != 2) {
             throw new ModelLoadException(origin + ": cannot infer the architecture: no 2-D tensor '" + name + "'");
         }

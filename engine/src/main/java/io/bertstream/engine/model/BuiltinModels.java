@@ -49,10 +49,11 @@ public final class BuiltinModels {
     public static LoadedModel load(String name) {
         ClasspathOnnx onnx = CLASSPATH.get(name);
         if (onnx != null) {
-            byte[] model = resource(name, onnx, onnx.model());
+            // ONNX Runtime loads a model from its file, and weights are read from it on demand: unpack it once
+            Path model = ModelCache.classpathFile(onnx.model(), () -> missing(name, onnx, onnx.model()));
             String tokenizer = TokenizerJson.withoutPaddingAndTruncation(
                     new String(resource(name, onnx, onnx.tokenizer()), StandardCharsets.UTF_8), onnx.tokenizer());
-            return OnnxSource.fromBytes(name, model, "classpath:" + onnx.model(), tokenizer, Optional.empty(),
+            return OnnxSource.fromFile(name, model, "classpath:" + onnx.model(), tokenizer, Optional.empty(),
                     onnx.defaults());
         }
         if (name.equals(BERT_BASE_UNCASED)) {
@@ -63,11 +64,15 @@ public final class BuiltinModels {
         throw new ModelLoadException("unknown built-in model '" + name + "' (known: " + names() + ")");
     }
 
+    private static ModelLoadException missing(String name, ClasspathOnnx onnx, String resource) {
+        return new ModelLoadException("built-in model '" + name + "' needs " + onnx.artifact()
+                + " on the classpath (resource " + resource + " not found)");
+    }
+
     private static byte[] resource(String name, ClasspathOnnx onnx, String resource) {
         try (InputStream in = BuiltinModels.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
-                throw new ModelLoadException("built-in model '" + name + "' needs " + onnx.artifact()
-                        + " on the classpath (resource " + resource + " not found)");
+                throw missing(name, onnx, resource);
             }
             return in.readAllBytes();
         } catch (IOException e) {

@@ -1,7 +1,12 @@
 package io.bertstream.engine.model;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.Checksum;
 
 /** The floating-point encodings checkpoints store weights in; every one is widened to fp32 on load. */
 public enum FloatFormat {
@@ -19,20 +24,50 @@ public enum FloatFormat {
 
     /** Decodes {@code count} little-endian values from the buffer's position. */
     public float[] decode(ByteBuffer source, int count) {
-        ByteBuffer in = source.slice().order(ByteOrder.LITTLE_ENDIAN);
         float[] out = new float[count];
+        decodeInto(source, out, 0, count);
+        return out;
+    }
+
+    private void decodeInto(ByteBuffer source, float[] out, int from, int count) {
+        ByteBuffer in = source.slice().order(ByteOrder.LITTLE_ENDIAN);
         switch (this) {
-            case F32 -> in.asFloatBuffer().get(out);
+            case F32 -> in.asFloatBuffer().get(out, from, count);
             case F16 -> {
                 for (int i = 0; i < count; i++) {
-                    out[i] = halfToFloat(in.getShort(2 * i));
+                    out[from + i] = halfToFloat(in.getShort(2 * i));
                 }
             }
             case BF16 -> {
                 // bfloat16 is the top half of an IEEE fp32
                 for (int i = 0; i < count; i++) {
-                    out[i] = Float.intBitsToFloat((in.getShort(2 * i) & 0xffff) << 16);
+                    out[from + i] = Float.intBitsToFloat((in.getShort(2 * i) & 0xffff) << 16);
                 }
+            }
+        }
+    }
+
+    /**
+     * Reads {@code count} little-endian values stored at byte {@code at} of a file, 1 MiB at a time, so the heap
+     * holds the floats and never the bytes as well (a 94 MB table needs 94 MB, not 188). {@code checksum}, when
+     * given, sees every byte read.
+     */
+    public float[] read(Path file, long at, int count, Checksum checksum) throws IOException {
+        float[] out = new float[count];
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min((long) count * bytes, 1 << 20));
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long position = at;
+            for (int done = 0; done < count; ) {
+                int n = Math.min(count - done, chunk.capacity() / bytes);
+                chunk.clear().limit(n * bytes);
+                FileBytes.readFully(channel, chunk, position);
+                position += (long) n * bytes;
+                chunk.flip();
+                if (checksum != null) {
+                    checksum.update(chunk.duplicate());
+                }
+                decodeInto(chunk, out, done, n);
+                done += n;
             }
         }
         return out;

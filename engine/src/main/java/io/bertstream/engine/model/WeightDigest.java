@@ -31,10 +31,6 @@ public final class WeightDigest {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    public static String ofBytes(byte[] bytes) {
-        return HexFormat.of().formatHex(sha256().digest(bytes));
-    }
-
     private static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");

@@ -1,6 +1,6 @@
 /**
  * Model sources: every checkpoint format resolved, offline, into one {@link io.bertstream.engine.model.LoadedModel}
- * (config, fp32 weights under Hugging Face names, tokenizer.json, identity, pooling defaults).
+ * (config, weights under Hugging Face names read on demand, tokenizer.json, identity, pooling defaults).
  *
  * <p>{@link io.bertstream.engine.model.ModelLoader#load(String)} takes a built-in name or a path:
  * <ul>
@@ -22,7 +22,9 @@
  * </ul>
  * Whatever the source, {@link io.bertstream.engine.model.Architecture} refuses configs the encoder cannot run and
  * checks every tensor's name and shape; failures are {@link io.bertstream.engine.model.ModelLoadException}s naming
- * the file and the problem. {@link io.bertstream.engine.model.onnx.OnnxGraph} also serves the ONNX Runtime backend
- * (hidden-state output names, the model with extra graph outputs).
+ * the file and the problem. ONNX files are read once, as a stream, by {@link io.bertstream.engine.model.onnx.OnnxGraph}
+ * (initializer data stays in the file); {@link io.bertstream.engine.model.onnx.OnnxHiddenStates} writes the copy with
+ * every hidden state as a graph output that the ONNX Runtime backend loads by path. {@link io.bertstream.engine.model.Protobuf}
+ * and {@link io.bertstream.engine.model.onnx.OnnxProto} are the one protobuf / ONNX codec, shared with the benchmark.
  */
 package io.bertstream.engine.model;

@@ -3,6 +3,7 @@ package io.bertstream.engine.text;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import io.bertstream.engine.DjlDefaults;
 import io.bertstream.engine.InvalidTextException;
 import io.bertstream.engine.model.LoadedModel;
 
@@ -23,26 +24,34 @@ import java.util.Map;
  */
 public final class TextSegmenter implements AutoCloseable {
 
-    /** Counted texts waiting to be segmented; bounded, for callers that count and never segment. */
-    private static final int COUNTED_MAX_ENTRIES = 4096;
+    /**
+     * Default budget of the memo of counted texts: 32 MiB holds ~1,500 texts of 300 tokens, several full
+     * micro-batches; a text that falls out is only tokenised again.
+     */
+    public static final long DEFAULT_MEMO_BYTES = 32L << 20;
 
     private final HuggingFaceTokenizer tokenizer;
     private final int modelMaxTokens;
+    private final long memoBudget;
     /**
      * A stream processor counts each text's tokens when the event arrives (for its batch budget) and segments the
      * same text when the batch closes: keeping the counted encoding until then saves tokenising every text twice,
      * which cost ~7 % of the pipeline's model time (docs/performance.md). Tokenising is a pure function, so a
-     * hit returns exactly what tokenising again would.
+     * hit returns exactly what tokenising again would. Bounded in bytes, oldest out first, for callers that count
+     * and never segment; guarded by itself.
      */
-    private final Map<String, Tokens> counted = new LinkedHashMap<>(256, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Tokens> eldest) {
-            return size() > COUNTED_MAX_ENTRIES;
-        }
-    };
+    private final LinkedHashMap<String, Tokens> counted = new LinkedHashMap<>();
+    private long memoBytes;
 
     public TextSegmenter(String tokenizerJson, int modelMaxTokens) {
+        this(tokenizerJson, modelMaxTokens, DEFAULT_MEMO_BYTES);
+    }
+
+    /** @param memoBytes most bytes the memo of counted texts may hold (estimated from their arrays); 0 = none */
+    public TextSegmenter(String tokenizerJson, int modelMaxTokens, long memoBytes) {
+        DjlDefaults.apply();
         this.modelMaxTokens = modelMaxTokens;
+        this.memoBudget = memoBytes;
         Map<String, String> options = Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true");
         try {
             this.tokenizer = HuggingFaceTokenizer.newInstance(
@@ -60,11 +69,46 @@ public final class TextSegmenter implements AutoCloseable {
     public int countTokens(String text) {
         Tokens tokens = tokenize(text);
         if (tokens.ids.length <= 4 * modelMaxTokens) { // a huge text is not worth holding on to
-            synchronized (counted) {
-                counted.put(text, tokens);
-            }
+            remember(text, tokens);
         }
         return tokens.ids.length;
+    }
+
+    private void remember(String text, Tokens tokens) {
+        long bytes = tokens.bytes();
+        if (bytes > memoBudget) {
+            return;
+        }
+        synchronized (counted) {
+            Tokens previous = counted.remove(text);
+            if (previous != null) {
+                memoBytes -= previous.bytes();
+            }
+            counted.put(text, tokens);
+            memoBytes += bytes;
+            var eldest = counted.values().iterator();
+            while (memoBytes > memoBudget) {
+                memoBytes -= eldest.next().bytes();
+                eldest.remove();
+            }
+        }
+    }
+
+    private Tokens recall(String text) {
+        synchronized (counted) {
+            Tokens tokens = counted.remove(text);
+            if (tokens != null) {
+                memoBytes -= tokens.bytes();
+            }
+            return tokens;
+        }
+    }
+
+    /** Bytes the memo of counted texts holds now (estimated), never more than its budget. */
+    public long memoBytes() {
+        synchronized (counted) {
+            return memoBytes;
+        }
     }
 
     /**
@@ -74,10 +118,7 @@ public final class TextSegmenter implements AutoCloseable {
      * @throws InvalidTextException for null, empty or whitespace-only text, or text that yields no tokens
      */
     public List<Segment> segment(String text, LengthPolicy policy) {
-        Tokens all;
-        synchronized (counted) {
-            all = text == null ? null : counted.remove(text);
-        }
+        Tokens all = text == null ? null : recall(text);
         if (all == null) {
             all = tokenize(text);
         }
@@ -139,6 +180,7 @@ public final class TextSegmenter implements AutoCloseable {
 
     /** A whole encoding: leading special tokens, the text's tokens ("inner"), trailing special tokens. */
     private static final class Tokens {
+        final String text;
         final long[] ids;
         final long[] typeIds;
         final String[] strings;
@@ -148,6 +190,7 @@ public final class TextSegmenter implements AutoCloseable {
         final int suffix;
 
         Tokens(String text, Encoding encoding) {
+            this.text = text;
             ids = encoding.getIds();
             typeIds = encoding.getTypeIds();
             strings = encoding.getTokens();
@@ -178,6 +221,14 @@ public final class TextSegmenter implements AutoCloseable {
 
         int innerCount() {
             return ids.length - prefix - suffix;
+        }
+
+        /**
+         * What this encoding and its text cost on the heap, estimated: the text (two bytes a char at most), per
+         * token its id, type id, two offsets and the token string (~48 bytes with its header), plus headers.
+         */
+        long bytes() {
+            return 128 + 2L * text.length() + (long) ids.length * (8 + 8 + 4 + 4 + 8 + 48);
         }
 
         /** Special tokens around the given [from, to) ranges of inner tokens. */

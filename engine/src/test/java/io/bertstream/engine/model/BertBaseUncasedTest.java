@@ -29,7 +29,7 @@ class BertBaseUncasedTest {
 
         // the knobs the variables don't carry come from the SavedModel graph: Google's modeling.py uses tanh-GELU
         assertEquals(new BertConfig("bert", 30522, 768, 12, 12, 3072, 512, 2, 1e-12, "gelu_new", 0), bert.config());
-        assertEquals(5 + 12 * 16 + 2, bert.weights().all().size());
+        assertEquals(5 + 12 * 16 + 2, bert.weights().size());
         assertTrue(bert.weights().hasPooler());
         assertArrayEquals(new long[] {768, 768}, bert.weights().get("pooler.dense.weight").shape());
         assertEquals(PoolingDefaults.fallback(), bert.defaults());

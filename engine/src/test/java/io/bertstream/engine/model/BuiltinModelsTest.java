@@ -38,7 +38,7 @@ class BuiltinModelsTest {
         assertEquals(12, bge.config().numAttentionHeads());
         assertEquals(1536, bge.config().intermediateSize());
         assertEquals(new PoolingDefaults(-1, "cls", true, "built-in"), bge.defaults());
-        assertEquals(5 + 12 * 16, bge.weights().all().size());
+        assertEquals(5 + 12 * 16, bge.weights().size());
     }
 
     @Test

@@ -50,7 +50,7 @@ class ModelLoadFailuresTest {
         LoadedModel minilm = TestModels.minilm();
         hfDir = HfDirectories.write(valid.resolve("hf"), minilm, "F32");
         onnxDir = Files.createDirectories(valid.resolve("onnx"));
-        Files.write(onnxDir.resolve("model.onnx"), minilm.onnxModel().orElseThrow());
+        Files.copy(minilm.onnxGraph().orElseThrow().file(), onnxDir.resolve("model.onnx"));
         Files.writeString(onnxDir.resolve("tokenizer.json"), minilm.tokenizerJson());
         tfDir = TfCheckpoints.write(valid.resolve("tf"), minilm);
     }
@@ -101,7 +101,7 @@ class ModelLoadFailuresTest {
     @Test
     void tensorOfTheWrongShape() throws IOException {
         Path dir = copy(hfDir);
-        Map<String, Tensor> tensors = new LinkedHashMap<>(TestModels.minilm().weights().all());
+        Map<String, Tensor> tensors = new LinkedHashMap<>(TestModels.minilm().weights().decodeAll());
         String name = "encoder.layer.3.attention.self.key.weight";
         tensors.put(name, new Tensor(name, new long[] {384, 192}, new float[384 * 192]));
         SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, "bert.", "F32");

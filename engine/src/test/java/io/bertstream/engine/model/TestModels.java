@@ -18,4 +18,10 @@ public final class TestModels {
     public static LoadedModel minilm() {
         return builtin(BuiltinModels.MINILM);
     }
+
+    /** The same model as a source without an ONNX graph (a checkpoint) would give it. */
+    public static LoadedModel withoutGraph(LoadedModel model) {
+        return new LoadedModel(model.identity(), model.config(), model.weights(), model.tokenizerJson(),
+                model.defaults(), java.util.Optional.empty());
+    }
 }

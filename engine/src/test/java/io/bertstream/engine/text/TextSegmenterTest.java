@@ -47,6 +47,72 @@ class TextSegmenterTest {
         return segments.get(0);
     }
 
+    private static String tokenizerJson() throws IOException {
+        try (InputStream in = TextSegmenterTest.class.getResourceAsStream("/all-minilm-l6-v2-tokenizer.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** What each text costs in the memo, measured one at a time. */
+    private static long[] memoCosts(List<String> texts) throws IOException {
+        try (TextSegmenter probe = new TextSegmenter(tokenizerJson(), 512, Long.MAX_VALUE)) {
+            return texts.stream().mapToLong(text -> {
+                probe.countTokens(text);
+                long bytes = probe.memoBytes();
+                probe.segment(text, LengthPolicy.truncateHead()); // takes it out again
+                assertEquals(0, probe.memoBytes());
+                return bytes;
+            }).toArray();
+        }
+    }
+
+    /**
+     * The memo of counted texts is bounded in bytes, not texts: at 0.5x and 1x of its budget it keeps every
+     * text; at 1.5x it never holds more than the budget, and the oldest texts are the ones gone (segmenting
+     * them is a miss, segmenting the newest a hit that frees its bytes).
+     */
+    @Test
+    void theMemoOfCountedTextsIsBoundedInBytes() throws IOException {
+        List<String> texts = java.util.stream.IntStream.range(0, 40)
+                .mapToObj(i -> "Event " + i + " says something of its own: " + "word ".repeat(i % 7)).toList();
+        long[] costs = memoCosts(texts);
+        long total = Arrays.stream(costs).sum();
+        for (double share : new double[] {0.5, 1.0}) {
+            try (TextSegmenter memo = new TextSegmenter(tokenizerJson(), 512, (long) (total / share))) {
+                texts.forEach(memo::countTokens);
+                assertEquals(total, memo.memoBytes(), "at " + share + "x of the budget every text is kept");
+            }
+        }
+        long budget = (long) (total / 1.5);
+        try (TextSegmenter memo = new TextSegmenter(tokenizerJson(), 512, budget)) {
+            for (String text : texts) {
+                memo.countTokens(text);
+                assertTrue(memo.memoBytes() <= budget, memo.memoBytes() + " > " + budget);
+            }
+            assertTrue(memo.memoBytes() > budget - Arrays.stream(costs).max().orElseThrow(), "filled to the budget");
+            long before = memo.memoBytes();
+            memo.segment(texts.get(0), LengthPolicy.truncateHead());
+            assertEquals(before, memo.memoBytes(), "the oldest text was evicted: a miss");
+            memo.segment(texts.get(texts.size() - 1), LengthPolicy.truncateHead());
+            assertEquals(before - costs[costs.length - 1], memo.memoBytes(), "the newest is a hit");
+        }
+        try (TextSegmenter tiny = new TextSegmenter(tokenizerJson(), 512, costs[0] - 1)) {
+            tiny.countTokens(texts.get(0));
+            assertEquals(0, tiny.memoBytes(), "a text over the whole budget is not kept");
+        }
+    }
+
+    /** DJL's telemetry and downloads are off before the tokenizer (DJL) first runs, and nothing called home. */
+    @Test
+    void djlTelemetryIsOffAndNothingCalledHome() throws Exception {
+        assertEquals("true", System.getProperty("OPT_OUT_TRACKING"));
+        assertEquals("true", System.getProperty("ai.djl.offline"));
+        assertTrue(ai.djl.util.Utils.isOfflineMode());
+        java.lang.reflect.Field lastCheckIn = ai.djl.util.Ec2Utils.class.getDeclaredField("lastCheckIn");
+        lastCheckIn.setAccessible(true);
+        assertEquals(0L, lastCheckIn.getLong(null), "DJL's call home ran (it stamps lastCheckIn when it does)");
+    }
+
     /** The encoding kept from countTokens gives exactly what tokenising afresh gives, for every policy. */
     @Test
     void segmentingACountedTextEqualsSegmentingItFresh() {

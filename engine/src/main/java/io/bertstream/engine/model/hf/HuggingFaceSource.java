@@ -10,7 +10,7 @@ import io.bertstream.engine.model.ModelFormat;
 import io.bertstream.engine.model.ModelIdentity;
 import io.bertstream.engine.model.ModelLoadException;
 import io.bertstream.engine.model.SentenceTransformersConfig;
-import io.bertstream.engine.model.Tensor;
+import io.bertstream.engine.model.ModelWeights;
 import io.bertstream.engine.model.TokenizerJson;
 import io.bertstream.engine.model.WeightDigest;
 
@@ -39,11 +39,11 @@ public final class HuggingFaceSource {
         Path configFile = required(dir, "config.json");
         List<Path> weightFiles = weightFiles(dir);
         BertConfig config = ConfigJson.read(configFile);
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, ModelWeights.Entry> tensors = new LinkedHashMap<>();
         for (Path file : weightFiles) {
             Safetensors.read(file).forEach((name, t) -> {
                 String hfName = Architecture.stripBertPrefix(name);
-                tensors.put(hfName, new Tensor(hfName, t.shape(), t.data()));
+                tensors.put(hfName, new ModelWeights.Entry(hfName, t.shape(), t.reader()));
             });
         }
         String origin = weightFiles.size() == 1 ? weightFiles.get(0).toString() : dir.resolve(SHARD_INDEX).toString();

@@ -3,9 +3,10 @@ package io.bertstream.engine.model.hf;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bertstream.engine.model.FileBytes;
 import io.bertstream.engine.model.FloatFormat;
 import io.bertstream.engine.model.ModelLoadException;
-import io.bertstream.engine.model.Tensor;
+import io.bertstream.engine.model.ModelWeights;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,7 +21,8 @@ import java.util.Map;
 /**
  * Reads a {@code .safetensors} file: an 8-byte little-endian header length, a JSON header mapping each tensor
  * name to {dtype, shape, data_offsets}, then the raw data. F32, F16 and BF16 tensors are read as fp32; other
- * dtypes (integer buffers such as position_ids) are skipped. Every offset is checked against the file size.
+ * dtypes (integer buffers such as position_ids) are skipped. Every offset is checked against the file size when
+ * the header is read; a tensor's bytes are read only when asked for.
  */
 public final class Safetensors {
 
@@ -30,24 +32,24 @@ public final class Safetensors {
     private Safetensors() {
     }
 
-    public static Map<String, Tensor> read(Path file) {
+    public static Map<String, ModelWeights.Entry> read(Path file) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size < Long.BYTES) {
                 throw new ModelLoadException(file, "truncated safetensors file: " + size + " bytes, no header");
             }
             ByteBuffer lengthBytes = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, lengthBytes, 0);
+            FileBytes.readFully(channel, lengthBytes, 0);
             long headerLength = lengthBytes.flip().getLong();
             if (headerLength <= 0 || headerLength > MAX_HEADER || headerLength > size - Long.BYTES) {
                 throw new ModelLoadException(file, "corrupt safetensors file: header length " + headerLength
                         + " does not fit a file of " + size + " bytes");
             }
             ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, headerBytes, Long.BYTES);
+            FileBytes.readFully(channel, headerBytes, Long.BYTES);
             JsonNode header = parseHeader(new String(headerBytes.array(), StandardCharsets.UTF_8), file);
             long dataStart = Long.BYTES + headerLength;
-            return readTensors(channel, header, dataStart, size - dataStart, file);
+            return readTensors(header, dataStart, size - dataStart, file);
         } catch (IOException e) {
             throw new ModelLoadException(file, "cannot read: " + e.getMessage(), e);
         }
@@ -65,9 +67,8 @@ public final class Safetensors {
         }
     }
 
-    private static Map<String, Tensor> readTensors(FileChannel channel, JsonNode header, long dataStart,
-                                                   long dataLength, Path file) throws IOException {
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
+    private static Map<String, ModelWeights.Entry> readTensors(JsonNode header, long dataStart, long dataLength, Path file) {
+        Map<String, ModelWeights.Entry> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> entry : header.properties()) {
             String name = entry.getKey();
             if (name.equals("__metadata__")) {
@@ -101,11 +102,20 @@ public final class Safetensors {
             if (count > Integer.MAX_VALUE) {
                 throw new ModelLoadException(file, "tensor '" + name + "' is too large for one float array");
             }
-            ByteBuffer data = ByteBuffer.allocate((int) (end - begin));
-            readFully(channel, data, dataStart + begin);
-            tensors.put(name, new Tensor(name, shape, format.decode(data.flip(), (int) count)));
+            long at = dataStart + begin;
+            int bytes = (int) (end - begin);
+            int values = (int) count;
+            tensors.put(name, new ModelWeights.Entry(name, shape, () -> readValues(file, at, bytes, format, values)));
         }
         return tensors;
+    }
+
+    private static float[] readValues(Path file, long at, int bytes, FloatFormat format, int count) {
+        try {
+            return format.read(file, at, count, null);
+        } catch (IOException e) {
+            throw new ModelLoadException(file, "cannot read: " + e.getMessage(), e);
+        }
     }
 
     private static FloatFormat floatFormat(String dtype) {
@@ -115,16 +125,5 @@ public final class Safetensors {
             case "BF16" -> FloatFormat.BF16;
             default -> null;
         };
-    }
-
-    private static void readFully(FileChannel channel, ByteBuffer into, long position) throws IOException {
-        long at = position;
-        while (into.hasRemaining()) {
-            int n = channel.read(into, at);
-            if (n < 0) {
-                throw new IOException("unexpected end of file at byte " + at);
-            }
-            at += n;
-        }
     }
 }

@@ -10,7 +10,6 @@ import io.bertstream.engine.model.ModelLoadException;
 import io.bertstream.engine.model.ModelWeights;
 import io.bertstream.engine.model.PoolingDefaults;
 import io.bertstream.engine.model.SentenceTransformersConfig;
-import io.bertstream.engine.model.Tensor;
 import io.bertstream.engine.model.TokenizerJson;
 import io.bertstream.engine.model.WeightDigest;
 
@@ -32,52 +31,46 @@ public final class OnnxSource {
     public static LoadedModel load(Path path) {
         Path onnxFile = Files.isDirectory(path) ? singleOnnxFile(path) : path;
         Path dir = onnxFile.toAbsolutePath().getParent();
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(onnxFile);
-        } catch (IOException e) {
-            throw new ModelLoadException(onnxFile, "cannot read: " + e.getMessage(), e);
-        }
         Path configFile = dir.resolve("config.json");
         Optional<BertConfig> config = Files.isRegularFile(configFile)
                 ? Optional.of(ConfigJson.read(configFile)) : Optional.empty();
         String tokenizer = TokenizerJson.read(tokenizerBeside(onnxFile));
         String name = Files.isDirectory(path) ? dir.getFileName().toString() : stem(onnxFile);
-        return fromBytes(name, bytes, onnxFile.toString(), tokenizer, config,
+        return fromFile(name, onnxFile, onnxFile.toString(), tokenizer, config,
                 SentenceTransformersConfig.poolingDefaults(dir));
     }
 
     /**
-     * Builds the model from ONNX bytes already in memory (files and built-in classpath resources alike).
-     * Without a config, the knobs come from the weight shapes and the graph.
+     * Builds the model from an ONNX file (a user's, or a built-in one unpacked into the model cache), reading
+     * it once as a stream; without a config, the knobs come from the weight shapes and the graph.
      */
-    public static LoadedModel fromBytes(String name, byte[] bytes, String origin, String tokenizerJson,
-                                        Optional<BertConfig> config, PoolingDefaults defaults) {
-        OnnxGraph graph = OnnxGraph.parse(bytes, origin);
-        Map<String, Tensor> tensors = graph.weights();
+    public static LoadedModel fromFile(String name, Path file, String origin, String tokenizerJson,
+                                       Optional<BertConfig> config, PoolingDefaults defaults) {
+        OnnxGraph graph = OnnxGraph.parse(file, origin);
+        Map<String, ModelWeights.Entry> tensors = OnnxWeights.of(graph);
         BertConfig resolved = config.orElseGet(() -> configFromGraph(graph, tensors, origin));
         ModelWeights weights = Architecture.verifiedWeights(resolved, tensors, origin);
-        int hiddenStates = graph.hiddenStateOutputs().size();
+        int hiddenStates = OnnxHiddenStates.outputs(graph).size();
         if (hiddenStates != resolved.numHiddenLayers() + 1) {
             throw new ModelLoadException(origin + ": the graph has " + (hiddenStates - 1)
                     + " encoder layers but the config says " + resolved.numHiddenLayers());
         }
-        return new LoadedModel(new ModelIdentity(name, ModelFormat.ONNX, WeightDigest.ofBytes(bytes)),
-                resolved, weights, tokenizerJson, defaults, Optional.of(bytes));
+        return new LoadedModel(new ModelIdentity(name, ModelFormat.ONNX, WeightDigest.ofFiles(List.of(file))),
+                resolved, weights, tokenizerJson, defaults, Optional.of(graph));
     }
 
-    private static BertConfig configFromGraph(OnnxGraph graph, Map<String, Tensor> tensors, String origin) {
-        Tensor words = tensors.get("embeddings.word_embeddings.weight");
+    private static BertConfig configFromGraph(OnnxGraph graph, Map<String, ModelWeights.Entry> tensors, String origin) {
+        ModelWeights.Entry words = tensors.get("embeddings.word_embeddings.weight");
         if (words == null) {
             throw new ModelLoadException(origin + ": not a BERT export: no embeddings.word_embeddings.weight");
         }
         int hidden = (int) words.shape()[1];
-        int heads = graph.attentionHeads(hidden).orElseThrow(() -> new ModelLoadException(origin
+        int heads = OnnxArchitecture.attentionHeads(graph, hidden).orElseThrow(() -> new ModelLoadException(origin
                 + ": cannot tell the number of attention heads: no config.json beside the model and no "
                 + "attention Reshape to [batch, seq, heads, head_size] in the graph"));
-        String activation = graph.activation().orElseThrow(() -> new ModelLoadException(origin
+        String activation = OnnxArchitecture.activation(graph).orElseThrow(() -> new ModelLoadException(origin
                 + ": cannot tell the feed-forward activation from the graph; put a config.json beside the model"));
-        double eps = graph.layerNormEps().orElse(Architecture.DEFAULT_LAYER_NORM_EPS);
+        double eps = OnnxArchitecture.layerNormEps(graph).orElse(Architecture.DEFAULT_LAYER_NORM_EPS);
         return Architecture.validate(Architecture.inferFromWeights(tensors, heads, eps, activation, origin), origin);
     }
 

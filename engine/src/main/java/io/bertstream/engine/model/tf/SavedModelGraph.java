@@ -5,6 +5,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import io.bertstream.engine.model.FloatFormat;
 import io.bertstream.engine.model.ModelLoadException;
+import io.bertstream.engine.model.Protobuf;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -127,10 +128,10 @@ final class SavedModelGraph {
     }
 
     private static void readMessage(CodedInputStream in, MessageReader reader) throws IOException {
-        int limit = in.pushLimit(in.readRawVarint32());
-        reader.read(in);
-        in.skipRawBytes(in.getBytesUntilLimit());
-        in.popLimit(limit);
+        Protobuf.nested(in, message -> {
+            reader.read(message);
+            return null;
+        });
     }
 
     /** Reads every occurrence of one length-delimited field with {@code reader}, skipping the rest. */
@@ -179,12 +180,11 @@ final class SavedModelGraph {
         int dtype = 0;
         ByteString content = ByteString.EMPTY;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            boolean packed = WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case TENSOR_DTYPE -> dtype = in.readEnum();
                 case TENSOR_CONTENT -> content = in.readBytes();
-                case TENSOR_FLOAT_VAL -> readRepeated(in, packed, () -> values.add((double) in.readFloat()));
-                case TENSOR_INT_VAL -> readRepeated(in, packed, () -> values.add((double) in.readInt32()));
+                case TENSOR_FLOAT_VAL -> Protobuf.repeated(in, tag, v -> values.add((double) v.readFloat()));
+                case TENSOR_INT_VAL -> Protobuf.repeated(in, tag, v -> values.add((double) v.readInt32()));
                 default -> in.skipField(tag);
             }
         }
@@ -195,21 +195,5 @@ final class SavedModelGraph {
         while (dtype == DT_INT32 && bytes.remaining() >= Integer.BYTES) {
             values.add((double) bytes.getInt());
         }
-    }
-
-    private interface ValueReader {
-        void readOne() throws IOException;
-    }
-
-    private static void readRepeated(CodedInputStream in, boolean packed, ValueReader reader) throws IOException {
-        if (!packed) {
-            reader.readOne();
-            return;
-        }
-        int limit = in.pushLimit(in.readRawVarint32());
-        while (in.getBytesUntilLimit() > 0) {
-            reader.readOne();
-        }
-        in.popLimit(limit);
     }
 }

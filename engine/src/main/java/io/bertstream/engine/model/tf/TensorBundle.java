@@ -4,6 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import io.bertstream.engine.model.FloatFormat;
 import io.bertstream.engine.model.ModelLoadException;
+import io.bertstream.engine.model.Protobuf;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -133,27 +134,16 @@ public final class TensorBundle {
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case ENTRY_DTYPE -> dtype = in.readEnum();
-                case ENTRY_SHAPE -> {
-                    int limit = in.pushLimit(in.readRawVarint32());
-                    for (int t = in.readTag(); t != 0; t = in.readTag()) {
+                case ENTRY_SHAPE -> Protobuf.nested(in, shapeIn -> {
+                    for (int t = shapeIn.readTag(); t != 0; t = shapeIn.readTag()) {
                         if (WireFormat.getTagFieldNumber(t) == SHAPE_DIM) {
-                            int dimLimit = in.pushLimit(in.readRawVarint32());
-                            long dimSize = 0;
-                            for (int d = in.readTag(); d != 0; d = in.readTag()) {
-                                if (WireFormat.getTagFieldNumber(d) == DIM_SIZE) {
-                                    dimSize = in.readInt64();
-                                } else {
-                                    in.skipField(d);
-                                }
-                            }
-                            shape.add(dimSize);
-                            in.popLimit(dimLimit);
+                            shape.add(Protobuf.nested(shapeIn, TensorBundle::dimSize));
                         } else {
-                            in.skipField(t);
+                            shapeIn.skipField(t);
                         }
                     }
-                    in.popLimit(limit);
-                }
+                    return shape;
+                });
                 case ENTRY_SHARD_ID -> shard = in.readInt32();
                 case ENTRY_OFFSET -> offset = in.readInt64();
                 case ENTRY_SIZE -> size = in.readInt64();
@@ -168,6 +158,19 @@ public final class TensorBundle {
         return new Entry(name, dtype, shape.stream().mapToLong(Long::longValue).toArray(), shard, offset, size, crc);
     }
 
+    /** TensorShapeProto.Dim's size. */
+    private static long dimSize(CodedInputStream in) throws IOException {
+        long size = 0;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            if (WireFormat.getTagFieldNumber(tag) == DIM_SIZE) {
+                size = in.readInt64();
+            } else {
+                in.skipField(tag);
+            }
+        }
+        return size;
+    }
+
     public Map<String, Entry> entries() {
         return entries;
     }
@@ -178,6 +181,42 @@ public final class TensorBundle {
         files.add(indexFile);
         files.addAll(dataFiles);
         return files;
+    }
+
+    /**
+     * Checks that the variable's bytes are all there and match the crc32c of the index, reading them in chunks:
+     * a corrupt checkpoint fails when it is loaded, while the values themselves are read only when asked for.
+     */
+    public void verify(Entry entry) {
+        Path data = dataFiles.get(entry.shard());
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(entry.size(), 1 << 20));
+        CRC32C crc = new CRC32C();
+        try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
+            checkBounds(entry, data, channel.size());
+            long at = entry.offset();
+            long end = entry.offset() + entry.size();
+            while (at < end) {
+                chunk.clear().limit((int) Math.min(chunk.capacity(), end - at));
+                int n = channel.read(chunk, at);
+                if (n < 0) {
+                    throw new IOException("unexpected end of file");
+                }
+                crc.update(chunk.flip());
+                at += n;
+            }
+        } catch (IOException e) {
+            throw new ModelLoadException(data, "cannot read variable '" + entry.name() + "': " + e.getMessage(), e);
+        }
+        if (SsTable.Crc.mask(crc.getValue()) != entry.crc32c()) {
+            throw new ModelLoadException(data, "checksum mismatch for variable '" + entry.name() + "' (corrupt data)");
+        }
+    }
+
+    private static void checkBounds(Entry entry, Path data, long fileSize) {
+        if (entry.offset() + entry.size() > fileSize) {
+            throw new ModelLoadException(data, "truncated data shard: variable '" + entry.name() + "' ends at byte "
+                    + (entry.offset() + entry.size()) + " but the file holds " + fileSize);
+        }
     }
 
     /** The variable's values as fp32, after checking its size and its crc32c against the index. */
@@ -198,28 +237,21 @@ public final class TensorBundle {
             throw new ModelLoadException(indexFile, "variable '" + entry.name() + "' has " + entry.size()
                     + " bytes for " + count + " values of " + format);
         }
-        ByteBuffer bytes = ByteBuffer.allocate((int) entry.size());
+        CRC32C crc = new CRC32C();
+        float[] values;
         try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
-            if (entry.offset() + entry.size() > channel.size()) {
-                throw new ModelLoadException(data, "truncated data shard: variable '" + entry.name() + "' ends at byte "
-                        + (entry.offset() + entry.size()) + " but the file holds " + channel.size());
-            }
-            long at = entry.offset();
-            while (bytes.hasRemaining()) {
-                int n = channel.read(bytes, at);
-                if (n < 0) {
-                    throw new IOException("unexpected end of file");
-                }
-                at += n;
-            }
+            checkBounds(entry, data, channel.size());
         } catch (IOException e) {
             throw new ModelLoadException(data, "cannot read variable '" + entry.name() + "': " + e.getMessage(), e);
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes.array());
+        try {
+            values = format.read(data, entry.offset(), (int) count, crc);
+        } catch (IOException e) {
+            throw new ModelLoadException(data, "cannot read variable '" + entry.name() + "': " + e.getMessage(), e);
+        }
         if (SsTable.Crc.mask(crc.getValue()) != entry.crc32c()) {
             throw new ModelLoadException(data, "checksum mismatch for variable '" + entry.name() + "' (corrupt data)");
         }
-        return format.decode(bytes.flip(), (int) count);
+        return values;
     }
 }

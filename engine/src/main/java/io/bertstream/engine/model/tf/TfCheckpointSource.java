@@ -9,8 +9,8 @@ import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.ModelFormat;
 import io.bertstream.engine.model.ModelIdentity;
 import io.bertstream.engine.model.ModelLoadException;
+import io.bertstream.engine.model.ModelWeights;
 import io.bertstream.engine.model.PoolingDefaults;
-import io.bertstream.engine.model.Tensor;
 import io.bertstream.engine.model.TokenizerJson;
 import io.bertstream.engine.model.WeightDigest;
 
@@ -52,7 +52,7 @@ public final class TfCheckpointSource {
         Path indexFile = Files.isDirectory(path) ? findIndex(path) : path;
         Path root = modelRoot(indexFile);
         TensorBundle bundle = TensorBundle.open(indexFile);
-        Map<String, Tensor> tensors = hfTensors(bundle);
+        Map<String, ModelWeights.Entry> tensors = hfTensors(bundle);
         String origin = indexFile.toString();
         BertConfig config = firstExisting(root, "bert_config.json", "assets/bert_config.json")
                 .map(ConfigJson::read)
@@ -69,22 +69,28 @@ public final class TfCheckpointSource {
                 Optional.empty());
     }
 
-    /** The BERT variables under Hugging Face names; optimizer slots, training heads and counters are skipped. */
-    static Map<String, Tensor> hfTensors(TensorBundle bundle) {
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
+    /**
+     * The BERT variables under Hugging Face names, read from the data shards only when asked for; optimizer
+     * slots, training heads and counters are skipped.
+     */
+    static Map<String, ModelWeights.Entry> hfTensors(TensorBundle bundle) {
+        Map<String, ModelWeights.Entry> tensors = new LinkedHashMap<>();
         for (TensorBundle.Entry entry : bundle.entries().values()) {
             Optional<String> hfName = hfName(entry.name());
             if (hfName.isEmpty() || !entry.isFloatingPoint()) {
                 continue;
             }
-            float[] data = bundle.readFloats(entry);
+            bundle.verify(entry);
             long[] shape = entry.shape();
             if (entry.name().endsWith("/kernel") && shape.length == 2) {
                 // TF dense kernels are [in, out]; PyTorch Linear weights are [out, in]
-                data = FloatFormat.transpose(data, (int) shape[0], (int) shape[1]);
-                shape = new long[] {shape[1], shape[0]};
+                int in = (int) shape[0];
+                int out = (int) shape[1];
+                tensors.put(hfName.get(), new ModelWeights.Entry(hfName.get(), new long[] {out, in},
+                        () -> FloatFormat.transpose(bundle.readFloats(entry), in, out)));
+            } else {
+                tensors.put(hfName.get(), new ModelWeights.Entry(hfName.get(), shape, () -> bundle.readFloats(entry)));
             }
-            tensors.put(hfName.get(), new Tensor(hfName.get(), shape, data));
         }
         return tensors;
     }
@@ -108,7 +114,7 @@ public final class TfCheckpointSource {
     }
 
     /** Without a bert_config.json, the shapes give the sizes and the SavedModel's graph the other knobs. */
-    private static BertConfig inferredConfig(Map<String, Tensor> tensors, Path root, String origin) {
+    private static BertConfig inferredConfig(Map<String, ModelWeights.Entry> tensors, Path root, String origin) {
         Path graphFile = root.resolve("saved_model.pb");
         if (!Files.isRegularFile(graphFile)) {
             throw new ModelLoadException(origin + ": no bert_config.json beside the checkpoint and no saved_model.pb "

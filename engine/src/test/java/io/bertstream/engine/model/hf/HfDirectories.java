@@ -24,7 +24,7 @@ public final class HfDirectories {
     public static Path write(Path dir, LoadedModel model, String dtype) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("config.json"), configJson(model.config()));
-        SafetensorsWriter.write(dir.resolve("model.safetensors"), model.weights().all(), "bert.", dtype);
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), model.weights().decodeAll(), "bert.", dtype);
         Files.writeString(dir.resolve("tokenizer.json"), model.tokenizerJson());
         return dir;
     }

@@ -45,8 +45,8 @@ class HuggingFaceSourceTest {
         LoadedModel hf = ModelLoader.load(dir.toString());
 
         assertEquals(onnx.config(), hf.config());
-        assertEquals(onnx.weights().all().keySet(), hf.weights().all().keySet());
-        for (Tensor expected : onnx.weights().all().values()) {
+        assertEquals(onnx.weights().names(), hf.weights().names());
+        for (Tensor expected : onnx.weights().decodeAll().values()) {
             Tensor actual = hf.weights().get(expected.name());
             assertArrayEquals(expected.shape(), actual.shape(), expected.name());
             assertArrayEquals(expected.data(), actual.data(), expected.name());
@@ -56,7 +56,7 @@ class HuggingFaceSourceTest {
         assertEquals("minilm-hf", hf.identity().name());
         assertEquals(sha256(dir.resolve("model.safetensors")), hf.identity().sha256());
         assertEquals(PoolingDefaults.fallback(), hf.defaults());
-        assertTrue(hf.onnxModel().isEmpty());
+        assertTrue(hf.onnxGraph().isEmpty());
     }
 
     @Test
@@ -108,7 +108,7 @@ class HuggingFaceSourceTest {
         Files.delete(dir.resolve("model.safetensors"));
         Map<String, Tensor> embeddings = new LinkedHashMap<>();
         Map<String, Tensor> encoder = new LinkedHashMap<>();
-        onnx.weights().all().forEach((name, t) -> (name.startsWith("embeddings.") ? embeddings : encoder).put(name, t));
+        onnx.weights().decodeAll().forEach((name, t) -> (name.startsWith("embeddings.") ? embeddings : encoder).put(name, t));
         SafetensorsWriter.write(dir.resolve("model-00001-of-00002.safetensors"), embeddings, "bert.", "F32");
         SafetensorsWriter.write(dir.resolve("model-00002-of-00002.safetensors"), encoder, "bert.", "F32");
         ObjectNode index = JSON.createObjectNode();
@@ -118,7 +118,7 @@ class HuggingFaceSourceTest {
         JSON.writeValue(dir.resolve("model.safetensors.index.json").toFile(), index);
 
         LoadedModel hf = ModelLoader.load(dir.toString());
-        for (Tensor expected : onnx.weights().all().values()) {
+        for (Tensor expected : onnx.weights().decodeAll().values()) {
             assertArrayEquals(expected.data(), hf.weights().get(expected.name()).data(), expected.name());
         }
         assertEquals(sha256(dir.resolve("model-00001-of-00002.safetensors"), dir.resolve("model-00002-of-00002.safetensors")),
@@ -130,7 +130,7 @@ class HuggingFaceSourceTest {
         LoadedModel onnx = TestModels.minilm();
         Path dir = HfDirectories.write(temp.resolve("bf16"), onnx, "BF16");
         LoadedModel hf = ModelLoader.load(dir.toString());
-        for (Tensor original : onnx.weights().all().values()) {
+        for (Tensor original : onnx.weights().decodeAll().values()) {
             float[] actual = hf.weights().get(original.name()).data();
             for (int i = 0; i < actual.length; i++) {
                 float truncated = Float.intBitsToFloat(Float.floatToRawIntBits(original.data()[i]) & 0xffff0000);

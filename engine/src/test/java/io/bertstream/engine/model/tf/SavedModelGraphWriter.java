@@ -2,7 +2,7 @@ package io.bertstream.engine.model.tf;
 
 import java.io.IOException;
 
-import static io.bertstream.engine.model.tf.TensorBundleWriter.message;
+import static io.bertstream.engine.model.Protobuf.message;
 
 /** Test-scope SavedModel with just the graph nodes of Google's modeling.py that carry architecture knobs. */
 final class SavedModelGraphWriter {

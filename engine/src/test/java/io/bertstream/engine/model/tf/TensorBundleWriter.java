@@ -1,6 +1,5 @@
 package io.bertstream.engine.model.tf;
 
-import com.google.protobuf.CodedOutputStream;
 import io.bertstream.engine.model.FloatFormat;
 import io.bertstream.engine.model.Tensor;
 
@@ -16,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
+
+import static io.bertstream.engine.model.Protobuf.message;
 
 /**
  * Test-scope TensorBundle writer: data shards plus an SSTable index with small blocks (so the reader walks
@@ -158,18 +159,6 @@ final class TensorBundleWriter {
             bytes.writeBytes(tail.array());
             return bytes.toByteArray();
         }
-    }
-
-    interface MessageWriter {
-        void write(CodedOutputStream out) throws IOException;
-    }
-
-    static byte[] message(MessageWriter writer) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-        writer.write(out);
-        out.flush();
-        return bytes.toByteArray();
     }
 
     /** Hugging Face name → Google's TF name (the inverse of the loader's mapping); Linear weights become [in, out] kernels. */

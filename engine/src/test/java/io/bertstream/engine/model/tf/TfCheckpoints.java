@@ -16,7 +16,7 @@ public final class TfCheckpoints {
     /** bert_model.ckpt.index + one data shard, bert_config.json, vocab.txt. */
     public static Path write(Path dir, LoadedModel model) throws IOException {
         Files.createDirectories(dir);
-        TensorBundleWriter.write(dir.resolve("bert_model.ckpt"), TensorBundleWriter.asTf(model.weights().all(), ""), 1);
+        TensorBundleWriter.write(dir.resolve("bert_model.ckpt"), TensorBundleWriter.asTf(model.weights().decodeAll(), ""), 1);
         Files.writeString(dir.resolve("bert_config.json"), HfDirectories.configJson(model.config()));
         HfDirectories.writeVocab(model.tokenizerJson(), dir.resolve("vocab.txt"));
         return dir;
