@@ -50,8 +50,8 @@ public final class OnnxRuntimeProvider implements EncoderProvider {
             throw new IllegalArgumentException(reason);
         });
         if (options.device() == Device.GPU || options.precision() == Precision.FP16 || options.precision() == Precision.BF16) {
-            throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 (or int8: precision int8) on the CPU "
-                    + "only; use the PyTorch backend for device " + options.device() + " / precision " + options.precision());
+            throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 on the CPU only (or int8: precision "
+                    + "int8); use the PyTorch backend for device " + options.device() + " / precision " + options.precision());
         }
         return OnnxRuntimeEncoder.load(model, options.threads(), options.precision());
     }
