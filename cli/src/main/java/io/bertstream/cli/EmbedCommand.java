@@ -159,8 +159,14 @@ public final class EmbedCommand implements Callable<Integer> {
         r.set("id", id);
         ObjectNode model = r.putObject("model");
         model.put("name", info.name()).put("sha256", info.sha256()).put("backend", info.backend());
+        if (!info.prefix().isEmpty()) {
+            model.put("prefix", info.prefix());
+        }
+        if (info.head() != null) {
+            model.put("head", info.head());
+        }
         r.put("layers", info.layers()).put("pooling", info.pooling()).put("post_processing", info.postProcessing())
-                .put("dims", info.dims()).put("token_count", e.tokenCount()).put("truncated", e.truncated());
+                .put("dims", e.tokens() == null ? e.vector().length : info.dims()).put("token_count", e.tokenCount()).put("truncated", e.truncated());
         if (e.chunk() != null) {
             r.putObject("chunk").put("index", e.chunk().index()).put("count", e.chunk().count())
                     .put("char_start", e.chunk().charStart()).put("char_end", e.chunk().charEnd())
@@ -178,6 +184,15 @@ public final class EmbedCommand implements Callable<Integer> {
             }
         } else {
             addAll(r.putArray("vector"), e.vector(), e.quantization() != null);
+        }
+        if (e.labels() != null) {
+            ArrayNode labels = r.putArray("labels");
+            e.labels().forEach(l -> labels.addObject().put("label", l.label()).put("score", l.score()));
+        }
+        if (e.entities() != null) {
+            ArrayNode entities = r.putArray("entities");
+            e.entities().forEach(x -> entities.addObject().put("type", x.type()).put("start", x.start()).put("end", x.end())
+                    .put("text", x.text()).put("score", x.score()));
         }
         return r;
     }

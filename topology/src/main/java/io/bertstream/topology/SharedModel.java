@@ -89,7 +89,7 @@ public final class SharedModel implements AutoCloseable {
      *
      * @throws IllegalArgumentException when the file cannot be read, or a topic's prefix is not the head's
      */
-    static HeadFile head(BertstreamConfig config) {
+    public static HeadFile head(BertstreamConfig config) {
         String path = config.optional(HEAD);
         if (path == null) {
             return null;
@@ -109,7 +109,7 @@ public final class SharedModel implements AutoCloseable {
         return head;
     }
 
-    static ExtractionSpec extractionSpec(BertstreamConfig config) {
+    public static ExtractionSpec extractionSpec(BertstreamConfig config) {
         var spec = ExtractionSpec.modelDefaults()
                 .withPrefix(config.get(INPUT_PREFIX))
                 .withTruncateDims(config.getInt(TRUNCATE_DIMS))
@@ -153,6 +153,11 @@ public final class SharedModel implements AutoCloseable {
     /** Takes ownership of an embedder (a test double standing in for a model): closing this closes it. */
     static SharedModel owning(TextEmbedder embedder, SegmentShape shape) {
         return new SharedModel(null, embedder, shape, true, null);
+    }
+
+    /** The engine this model runs on (to fit a head or build another extractor on it); null when wrapping an embedder. */
+    public EmbeddingEngine engine() {
+        return engine;
     }
 
     /** The head the embedder applies (its labels for the meters), or null. */
