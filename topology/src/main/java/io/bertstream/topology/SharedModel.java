@@ -75,6 +75,20 @@ public final class SharedModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Another extraction on an already loaded model (e.g. with a head, bertstream.head): the config's extraction keys
+     * are read as {@link #open} reads them, its model keys are ignored. Closing it leaves the model to its owner.
+     */
+    public static SharedModel sharing(SharedModel loaded, BertstreamConfig config) {
+        if (loaded.engine == null) {
+            throw new IllegalArgumentException("sharing needs a model loaded by SharedModel.open");
+        }
+        HeadFile head = head(config);
+        var extractor = new Extractor(loaded.engine, extractionSpec(config), head, config.getInt(HEAD_TOP_K));
+        return new SharedModel(loaded.engine, extractor,
+                SegmentShape.of(extractor.plan().lengthPolicy(), loaded.engine.model().maxTokens()), false, head);
+    }
+
     /** bertstream.model.sha256 pins the weights: any others (a changed file, another build) refuse to start. */
     static void checkPinned(String pinned, String model, String sha256) {
         if (pinned != null && !pinned.equalsIgnoreCase(sha256)) {
