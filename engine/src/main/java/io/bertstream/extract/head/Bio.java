@@ -91,12 +91,15 @@ final class Bio {
     }
 
     /**
-     * Entities from each word's tag probabilities: the most likely tag per word; B-X starts an entity, I-X continues
-     * an X entity (or starts one, after O or another type), O ends it. An entity's score is the mean probability of its
-     * words' tags; its span runs from its first word's start to its last word's end in {@code text}.
+     * Entities from each word's tag probabilities: the most likely tag sequence in which an {@code I-X} only follows
+     * {@code B-X} or {@code I-X} (Viterbi over the words; per-word argmax would start entities with {@code I-} or
+     * switch type in mid-name). {@code B-X} starts an entity, {@code I-X} continues it, anything else ends it. An
+     * entity's score is the mean probability of its words' tags; its span runs from its first word's start to its
+     * last word's end in {@code text}.
      */
     static List<Embedding.Entity> decode(List<Word> words, List<double[]> probabilities, List<String> tagNames,
                                          String text) {
+        int[] tags = bestAllowedSequence(probabilities, tagNames);
         List<Embedding.Entity> entities = new ArrayList<>();
         String type = null;
         int start = 0;
@@ -104,19 +107,8 @@ final class Bio {
         double score = 0;
         int count = 0;
         for (int w = 0; w <= words.size(); w++) {
-            String tag = OUTSIDE;
-            double p = 0;
-            if (w < words.size()) {
-                double[] probs = probabilities.get(w);
-                int best = 0;
-                for (int t = 1; t < probs.length; t++) {
-                    if (probs[t] > probs[best]) {
-                        best = t;
-                    }
-                }
-                tag = tagNames.get(best);
-                p = probs[best];
-            }
+            String tag = w < words.size() ? tagNames.get(tags[w]) : OUTSIDE;
+            double p = w < words.size() ? probabilities.get(w)[tags[w]] : 0;
             boolean continues = type != null && tag.equals("I-" + type);
             if (type != null && !continues) {
                 entities.add(entity(type, start, end, text, score / count));
@@ -126,7 +118,7 @@ final class Bio {
                 end = words.get(w).end();
                 score += p;
                 count++;
-            } else if (!tag.equals(OUTSIDE)) {
+            } else if (tag.startsWith("B-")) {
                 type = tag.substring(2);
                 start = words.get(w).start();
                 end = words.get(w).end();
@@ -135,6 +127,49 @@ final class Bio {
             }
         }
         return entities;
+    }
+
+    /** Viterbi: the tag sequence of the highest summed log-probability among those where I-X follows B-X or I-X. */
+    static int[] bestAllowedSequence(List<double[]> probabilities, List<String> tagNames) {
+        int n = probabilities.size();
+        int k = tagNames.size();
+        int[] tags = new int[n];
+        if (n == 0) {
+            return tags;
+        }
+        double[][] best = new double[n][k];
+        int[][] from = new int[n][k];
+        for (int t = 0; t < k; t++) {
+            best[0][t] = tagNames.get(t).startsWith("I-") ? Double.NEGATIVE_INFINITY : Math.log(probabilities.get(0)[t]);
+        }
+        for (int w = 1; w < n; w++) {
+            for (int t = 0; t < k; t++) {
+                String tag = tagNames.get(t);
+                best[w][t] = Double.NEGATIVE_INFINITY;
+                for (int prev = 0; prev < k; prev++) {
+                    if (tag.startsWith("I-") && !tagNames.get(prev).substring(Math.min(2, tagNames.get(prev).length()))
+                            .equals(tag.substring(2))) {
+                        continue; // I-X only after B-X or I-X
+                    }
+                    double value = best[w - 1][prev] + Math.log(probabilities.get(w)[t]);
+                    if (value > best[w][t]) {
+                        best[w][t] = value;
+                        from[w][t] = prev;
+                    }
+                }
+            }
+        }
+        int last = 0;
+        for (int t = 1; t < k; t++) {
+            if (best[n - 1][t] > best[n - 1][last]) {
+                last = t;
+            }
+        }
+        for (int w = n - 1; w >= 0; w--) {
+            tags[w] = last;
+            last = from[w][last];
+        }
+        return tags;
     }
 
     private static Embedding.Entity entity(String type, int start, int end, String text, double score) {

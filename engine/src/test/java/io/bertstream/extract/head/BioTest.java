@@ -58,16 +58,20 @@ class BioTest {
     }
 
     @Test
-    void anInsideTagAfterOutsideOrAnotherTypeStartsAnEntity() {
+    void anInsideTagIsOnlyChosenAfterItsBeginningAndSoNamesDoNotSwitchTypeHalfway() {
         List<String> tags = Bio.tagNames(List.of("PER", "LOC"));
         List<Bio.Word> words = Bio.words(PIECES);
-        List<double[]> p = new ArrayList<>();
-        for (int tag : new int[] {2, 4, 0, 0, 0, 4}) { // I-PER, I-LOC, O, O, O, I-LOC
-            double[] probs = new double[tags.size()];
-            probs[tag] = 1;
-            p.add(probs);
-        }
+        // per word: O, B-PER, I-PER, B-LOC, I-LOC
+        List<double[]> p = List.of(
+                new double[] {0.1, 0.3, 0.6, 0.0, 0.0},    // I-PER most likely, but nothing precedes it: B-PER
+                new double[] {0.1, 0.0, 0.4, 0.0, 0.5},    // I-LOC most likely, but after PER only I-PER continues
+                new double[] {0.1, 0.0, 0.5, 0.4, 0.0},    // I-PER
+                new double[] {0.9, 0.05, 0.05, 0.0, 0.0},  // O
+                new double[] {0.9, 0.05, 0.05, 0.0, 0.0},  // O
+                new double[] {0.2, 0.0, 0.0, 0.3, 0.5});   // I-LOC after O is not allowed: B-LOC
+        assertArrayEquals(new int[] {1, 2, 2, 0, 0, 3}, Bio.bestAllowedSequence(p, tags));
         List<Embedding.Entity> entities = Bio.decode(words, p, tags, TEXT);
-        assertEquals(List.of("PER:Müller", "LOC:'", "LOC:Zürich"), entities.stream().map(e -> e.type() + ":" + e.text()).toList());
+        assertEquals(List.of("PER:Müller's", "LOC:Zürich"), entities.stream().map(e -> e.type() + ":" + e.text()).toList());
+        assertEquals((0.3 + 0.4 + 0.5) / 3, entities.get(0).score(), 1e-6);
     }
 }
