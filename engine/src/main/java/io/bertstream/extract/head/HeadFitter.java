@@ -72,8 +72,8 @@ public final class HeadFitter {
         if (spec.pooling() == Pooling.NONE) {
             throw new IllegalArgumentException("a classification head reads pooled vectors: use a pooling other than none");
         }
-        ExtractionSpec features = Head.spec(spec.layers() == null ? null : spec.layers().toString(),
-                spec.pooling() == null ? null : spec.pooling().label(), spec.normalize(), false).withPrefix(spec.prefix());
+        ExtractionSpec features = features(spec, Head.spec(spec.layers() == null ? null : spec.layers().toString(),
+                spec.pooling() == null ? null : spec.pooling().label(), spec.normalize(), false));
         Extractor extractor = new Extractor(engine, features);
         List<String> labels = new ArrayList<>(new LinkedHashSet<>(data.stream().map(ProbeData.LabelledText::label).toList()));
         if (labels.size() < 2) {
@@ -107,8 +107,7 @@ public final class HeadFitter {
         if (spec.pooling() != null && spec.pooling() != Pooling.NONE) {
             throw new IllegalArgumentException("an entity head reads word vectors: leave --pooling unset (or none)");
         }
-        ExtractionSpec features = Head.spec(spec.layers() == null ? null : spec.layers().toString(), null, null, true)
-                .withPrefix(spec.prefix());
+        ExtractionSpec features = features(spec, Head.spec(spec.layers() == null ? null : spec.layers().toString(), null, null, true));
         Extractor extractor = new Extractor(engine, features);
         List<String> types = new ArrayList<>(new LinkedHashSet<>(data.stream()
                 .flatMap(t -> t.entities().stream().map(EntityData.Span::type)).toList()));
@@ -165,6 +164,22 @@ public final class HeadFitter {
     }
 
     private record Model(Standardizer standardizer, SoftmaxRegression.Weights weights) {
+    }
+
+    /**
+     * The head's features with the asked prefix and length policy; a head reads the vector before any truncation,
+     * PCA or quantisation, and one vector per text.
+     */
+    private static ExtractionSpec features(ExtractionSpec asked, ExtractionSpec head) {
+        if (asked.truncateDims() != 0 || asked.pca() != null || asked.quantize() != null) {
+            throw new IllegalArgumentException("a head reads the vector before truncation, PCA and quantisation: drop them when fitting"
+                    + " (the output of embed or the stream may still use them)");
+        }
+        if (asked.length().mode() == io.bertstream.engine.text.LengthPolicy.Mode.CHUNK) {
+            throw new IllegalArgumentException("a head is fitted on one vector per text: use long-text mode head, tail or head-tail"
+                    + " (the head still applies to each chunk of a chunked output)");
+        }
+        return head.withLength(asked.length()).withPrefix(asked.prefix());
     }
 
     private static Model fit(float[][] x, int[] y, int classes, Options options) {
