@@ -257,13 +257,13 @@ public final class BertstreamConfig {
             .define(OUTPUT_REGISTER_TIMEOUT_MS, Type.INT, 120_000, atLeast(0), MEDIUM,
                     "registry output: how long start-up retries registering the output schema (ms), then exits (code 3)")
             // ---- downstream heads and instruction prefixes (helper "heads") ------------------------------------
-            .define(HEAD, Type.STRING, null, null, MEDIUM,
+            .define(HEAD, Type.STRING, null, described("the path of a head file written by fit-head"), MEDIUM,
                     "A head file from fit-head: each record also carries labels (classes) or entities, from the same forward pass; refused when fitted for other weights, another extraction or prefix")
             .define(HEAD_TOP_K, Type.INT, 0, atLeast(0), MEDIUM,
                     "Labels kept per record, most likely first; 0 = all (their scores sum to 1)")
             .define(OUTPUT_VECTOR, Type.BOOLEAN, true, null, MEDIUM,
                     "Emit the vector; false (needs bertstream.head): tagging-only records with an empty vector and dims 0")
-            .define(INPUT_PREFIX, Type.STRING, null, null, MEDIUM,
+            .define(INPUT_PREFIX, Type.STRING, null, described("any text (stripped; joined to each text with one space)"), MEDIUM,
                     "Instruction put before every text (e5's query:), joined with one space, recorded in model.prefix; bertstream.input.prefix.TOPIC sets one per topic (in the file only); unset: none");
 
     /** The registry client's key prefix: like bertstream.*, every key under it must be one the client reads. */

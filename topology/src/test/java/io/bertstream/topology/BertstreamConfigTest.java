@@ -308,4 +308,23 @@ class BertstreamConfigTest {
         var gpu = BertstreamConfig.load(EXAMPLES.resolve("production-gpu.properties"), Map.of()).topologySettings();
         assertTrue(gpu.inputPattern().matcher("texts.en").matches(), "the pattern survives .properties escaping");
     }
+
+    @Test
+    void eachInputTopicHasItsPrefixTheFallbackOrItsOwnFromTheFile(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("bertstream.properties"), String.join("\n",
+                "bertstream.input.topics=queries,docs,other",
+                "bertstream.input.prefix=passage:",
+                "bertstream.input.prefix.queries=query: ",
+                ""));
+        var prefixes = BertstreamConfig.load(file, Map.of()).inputPrefixes();
+        assertEquals("query:", prefixes.of("queries"), "stripped: the text follows after one space");
+        assertEquals("passage:", prefixes.of("docs"));
+        assertEquals("passage:", prefixes.of("other"));
+        assertEquals(java.util.Set.of("query:", "passage:"), prefixes.all());
+        assertEquals("", BertstreamConfig.of(Map.of(), Map.of()).inputPrefixes().of("any"), "unset: no prefix");
+
+        var refused = assertThrows(IllegalArgumentException.class, () -> BertstreamConfig.of(Map.of(
+                BertstreamConfig.INPUT_TOPICS, "queries", "bertstream.input.prefix.bad topic!", "x"), Map.of()));
+        assertTrue(refused.getMessage().contains("'bad topic!' is not a topic name"), refused.getMessage());
+    }
 }
