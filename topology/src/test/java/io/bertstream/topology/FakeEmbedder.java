@@ -207,11 +207,11 @@ final class FakeEmbedder implements TextEmbedder {
         }
     }
 
-    /** One vector, or one per chunk in chunk mode. */
+    /** One vector, or one per chunk in chunk mode (where even a single chunk is chunk 0 of 1, as the engine makes it). */
     List<Embedding> vectors(String text) {
         int tokens = countTokens(text);
         int chunks = shape.chunks(tokens);
-        if (chunks == 1) {
+        if (chunks == 1 && shape.mode() != LengthPolicy.Mode.CHUNK) {
             return List.of(new Embedding(vector(text), null, Math.min(tokens, shape.window()),
                     tokens > shape.window(), null, null));
         }
