@@ -30,6 +30,7 @@ final class FakeEmbedder implements TextEmbedder {
 
     private final int dims;
     private final SegmentShape shape;
+    private volatile String name = "fake";
     private volatile Duration delayPerCall = Duration.ZERO;
     private volatile long undelayedCalls;
     private volatile long nanosPerToken;
@@ -82,6 +83,12 @@ final class FakeEmbedder implements TextEmbedder {
 
     SegmentShape shape() {
         return shape;
+    }
+
+    /** The model name its records carry (default "fake"): two doubles tell their outputs apart, as two models would. */
+    FakeEmbedder named(String name) {
+        this.name = name;
+        return this;
     }
 
     FakeEmbedder delayPerCall(Duration delay) {
@@ -156,7 +163,7 @@ final class FakeEmbedder implements TextEmbedder {
 
     @Override
     public ModelInfo info() {
-        return new ModelInfo("fake", "f".repeat(64), "test-double", "fake", "-1", "mean", true, "l2", dims);
+        return new ModelInfo(name, "f".repeat(64), "test-double", "fake", "-1", "mean", true, "l2", dims);
     }
 
     @Override
