@@ -70,7 +70,7 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             settings = base.with(overrides);
             settings.topologySettings();
-            model = SharedModel.open(settings);
+            model = Distributions.explained(() -> SharedModel.open(settings));
         } catch (IllegalArgumentException e) {
             System.err.println("replay: " + e.getMessage());
             return 2;
