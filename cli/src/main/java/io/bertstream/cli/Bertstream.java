@@ -84,6 +84,8 @@ public final class Bertstream implements Runnable {
         }
         line.addSubcommand(tool(Tool.BENCH, tools));
         line.addSubcommand(new CommandLine.HelpCommand());
+        // after the subcommands: the setting reaches only those already added
+        line.setDefaultValueProvider(Settings.DEFAULT_VALUES);
         return line.setExecutionExceptionHandler(Bertstream::handleFailure);
     }
 
