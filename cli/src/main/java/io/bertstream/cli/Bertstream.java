@@ -146,8 +146,7 @@ public final class Bertstream implements Runnable {
         static CommandLine commandLine(Tool tool) {
             CommandLine line = new CommandLine(new AbsentTool(tool));
             line.getCommandSpec().name(tool.command);
-            line.getCommandSpec().usageMessage().description(tool.summary + " [in " + tool.jar + "]",
-                    "", where(tool));
+            line.getCommandSpec().usageMessage().description("[" + tool.jar + "] " + tool.summary, "", where(tool));
             return line;
         }
 

@@ -18,16 +18,19 @@ import java.util.Map;
  */
 public final class Settings {
 
-    /** Every key's default, as text (null: unset, "the model's own"). */
-    private static final BertstreamConfig DEFAULTS = BertstreamConfig.of(Map.of(), Map.of());
-
     private Settings() {
+    }
+
+    /** Every key's default, as text (null: unset, "the model's own"); made on first use, so that a command that
+     * has no settings (the demo quiets logging first) does not start logging by reading them. */
+    private static final class Defaults {
+        static final BertstreamConfig CONFIG = BertstreamConfig.of(Map.of(), Map.of());
     }
 
     /** Gives each {@link Setting} option its key's default; other options keep their own. */
     static final CommandLine.IDefaultValueProvider DEFAULT_VALUES = (ArgSpec arg) -> {
         Setting setting = arg.userObject() instanceof Field field ? field.getAnnotation(Setting.class) : null;
-        return setting == null ? null : DEFAULTS.get(setting.value());
+        return setting == null ? null : Defaults.CONFIG.get(setting.value());
     };
 
     /**

@@ -118,7 +118,9 @@ class ShadedJarIT {
                 assertTrue(run.waitFor(60, TimeUnit.SECONDS), "stopped on SIGTERM:\n" + Files.readString(log));
             }
             String output = Files.readString(log);
-            assertEquals(0, run.exitValue(), output);
+            // SIGTERM ends the JVM once the shutdown hooks are done: 143 (128 + 15) is its normal exit
+            assertTrue(run.exitValue() == 0 || run.exitValue() == 143, "exit " + run.exitValue() + ":\n" + output);
+            assertTrue(output.contains("stopping: committing the last batch"), output);
             assertTrue(output.contains("bertstream embedding texts -> embeddings"), output);
             List<String> noisy = output.lines().filter(line -> line.contains("WARN") || line.contains("ERROR")).toList();
             assertTrue(noisy.isEmpty(), noisy.size() + " WARN/ERROR lines in a clean run:\n" + output);

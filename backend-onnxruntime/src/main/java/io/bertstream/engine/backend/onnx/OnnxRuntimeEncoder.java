@@ -125,15 +125,27 @@ public final class OnnxRuntimeEncoder implements Encoder {
                     OnnxTensor tensor = (OnnxTensor) value;
                     long[] outShape = tensor.getInfo().getShape();
                     hidden = (int) outShape[outShape.length - 1];
+                    // getFloatBuffer() already copies the native tensor into a fresh heap array: keep that array
+                    // rather than copying it again (a pass's states are megabytes: humongous objects for G1)
                     FloatBuffer buffer = tensor.getFloatBuffer();
-                    data[i] = new float[buffer.remaining()];
-                    buffer.get(data[i]);
+                    data[i] = wholeArray(buffer);
                 }
                 return new HiddenStates(pass.size(), pass.seqLen(), hidden, layers.clone(), data);
             }
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime forward pass failed: " + e.getMessage(), e);
         }
+    }
+
+    /** The buffer's backing array when it is exactly the buffer's contents, else a copy of them. */
+    static float[] wholeArray(FloatBuffer buffer) {
+        if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0
+                && buffer.remaining() == buffer.array().length) {
+            return buffer.array();
+        }
+        float[] copy = new float[buffer.remaining()];
+        buffer.get(copy);
+        return copy;
     }
 
     private OnnxTensor tensor(long[] values, long[] shape) throws OrtException {
