@@ -78,15 +78,19 @@ public final class ReplayCommand implements Callable<Integer> {
             System.err.println("replay: " + e.getMessage());
             return 3;
         }
-        try (model;
-             var replay = Replay.prepare(settings, from);
-             var app = new BertstreamApp(settings, model)) {
+        // The app closes the model last: after its stream threads and the inference worker have stopped.
+        try (var app = BertstreamApp.owning(settings, model);
+             var replay = Replay.prepare(settings, from)) {
             System.out.printf("replay %s: %d records from %s%n", replay.applicationId(), replay.recordsToReplay(),
                     from == null ? "the beginning" : from);
             app.start();
             RunCommand.printEndpoints(settings, app, "replaying");
             if (follow) {
                 app.awaitStop();
+                if (app.failure().isPresent()) {
+                    System.err.println("replay: " + app.failure().get());
+                    return 3;
+                }
                 return 0;
             }
             if (!replay.awaitCaughtUp(app, timeout)) {
@@ -99,6 +103,9 @@ public final class ReplayCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 3;
+        } catch (IllegalArgumentException e) {
+            System.err.println("replay: " + e.getMessage());
+            return 2;
         } catch (Exception e) {
             System.err.println("replay: " + e.getMessage());
             return 3;

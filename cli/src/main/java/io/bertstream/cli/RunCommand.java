@@ -37,12 +37,21 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("run: " + e.getMessage());
             return 3;
         }
-        try (model; var app = new BertstreamApp(settings, model)) {
+        // The app closes the model last: after its stream threads and the inference worker have stopped.
+        try (var app = BertstreamApp.owning(settings, model)) {
             app.start();
             printEndpoints(settings, app, "embedding");
             app.awaitStop();
+            if (app.failure().isPresent()) {
+                System.err.println("run: " + app.failure().get());
+                return 3;
+            }
             System.out.println("stopping: committing the last batch");
             return 0;
+        } catch (IllegalArgumentException e) {
+            // settings that cannot work together, found at start (limits, warm-up)
+            System.err.println("run: " + e.getMessage());
+            return 2;
         } catch (RuntimeException e) {
             System.err.println("run: " + e.getMessage());
             return 3;

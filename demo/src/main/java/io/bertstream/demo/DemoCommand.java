@@ -262,7 +262,7 @@ public final class DemoCommand implements ToolCommand {
         static BatchStats of(PipelineMetrics metrics, MeterRegistry registry) {
             DistributionSummary fill = registry.find("bertstream.batch.fill").summary();
             DistributionSummary size = registry.find("bertstream.batch.size").summary();
-            Timer inference = registry.find("bertstream.inference.time").timer();
+            Timer inference = registry.find("bertstream.inference.run.time").timer(); // the worker's calls: model time
             return new BatchStats(size == null ? 0 : size.count(), fill == null ? 0 : fill.mean(),
                     inference == null ? 0 : inference.totalTime(TimeUnit.NANOSECONDS) / 1e9,
                     size == null ? 0 : size.totalAmount(),

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The released versions of the contract's schemas, kept in this jar under
+ * The released versions of the contract's schemas and of the changelogged state (format versions), kept under
  * {@code io/bertstream/avro/history/v<N>/<Record>.avsc} (v1, v2, … without gaps). Readers use them to decode
  * data written by earlier releases; the build checks that the current schemas can read each of them.
  */

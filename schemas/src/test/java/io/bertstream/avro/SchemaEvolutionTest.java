@@ -1,5 +1,7 @@
 package io.bertstream.avro;
 
+import io.bertstream.avro.state.CachedVectors;
+import io.bertstream.avro.state.PendingRecord;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
@@ -17,7 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 class SchemaEvolutionTest {
 
     static Stream<Schema> currentSchemas() {
-        return Stream.of(EmbeddingRecord.getClassSchema(), TextEvent.getClassSchema());
+        // The public contract, and the changelogged state whose fingerprints are its format versions.
+        return Stream.of(EmbeddingRecord.getClassSchema(), TextEvent.getClassSchema(),
+                PendingRecord.getClassSchema(), CachedVectors.getClassSchema());
     }
 
     @ParameterizedTest

@@ -29,7 +29,10 @@ public class DecodeException extends SerializationException {
         UNKNOWN_SCHEMA,
         /** The writer schema cannot be read as the expected record. */
         INCOMPATIBLE_SCHEMA,
-        /** The schema registry could not be reached (after retries) or answered with an error. */
+        /**
+         * The schema registry could not be reached (after retries) or answered with an error other than "not
+         * found": a fault of the infrastructure, not of the record; see {@link DecodeException#infrastructure()}.
+         */
         REGISTRY_UNAVAILABLE
     }
 
@@ -47,5 +50,13 @@ public class DecodeException extends SerializationException {
 
     public Reason reason() {
         return reason;
+    }
+
+    /**
+     * True when the record could not be decoded for a reason outside it (the registry is down, slow or refuses
+     * our credentials): decoding it again later may succeed, so it must not be judged bad data.
+     */
+    public boolean infrastructure() {
+        return reason == Reason.REGISTRY_UNAVAILABLE;
     }
 }

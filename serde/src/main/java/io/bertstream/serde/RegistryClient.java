@@ -41,6 +41,8 @@ public final class RegistryClient {
     public static final String MAX_ATTEMPTS_CONFIG = "schema.registry.max.attempts";
     /** Config key: backoff before the first retry, doubled for each further one (default 100 ms). */
     public static final String BACKOFF_MS_CONFIG = "schema.registry.backoff.ms";
+    /** Config key: how long one request (and its connection) may take (default 10 s). */
+    public static final String REQUEST_TIMEOUT_MS_CONFIG = "schema.registry.request.timeout.ms";
 
     private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -59,7 +61,10 @@ public final class RegistryClient {
             .define(MAX_ATTEMPTS_CONFIG, ConfigDef.Type.INT, 4, ConfigValidators.between(1, 10), ConfigDef.Importance.LOW,
                     "Attempts per registry request (no answer, 5xx, 429 are retried), the first included")
             .define(BACKOFF_MS_CONFIG, ConfigDef.Type.INT, 100, ConfigValidators.between(0, MAX_BACKOFF.toMillis()), ConfigDef.Importance.LOW,
-                    "Backoff before the first retry (ms), doubled for each further one up to 5 s");
+                    "Backoff before the first retry (ms), doubled for each further one up to 5 s")
+            // The stream processor bounds its own requests further: a quarter of the transaction timeout.
+            .define(REQUEST_TIMEOUT_MS_CONFIG, ConfigDef.Type.INT, 10_000, ConfigValidators.between(100, 120_000), ConfigDef.Importance.LOW,
+                    "How long one registry request, and its connection, may take (ms)");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -124,9 +129,9 @@ public final class RegistryClient {
                 userInfo = baseUrl.getUserInfo();
                 baseUrl = withoutUserInfo(baseUrl);
             }
-            Settings defaults = of(baseUrl.toString());
             return new Settings(baseUrl, userInfo, (Integer) values.get(MAX_ATTEMPTS_CONFIG),
-                    Duration.ofMillis((Integer) values.get(BACKOFF_MS_CONFIG)), defaults.requestTimeout(),
+                    Duration.ofMillis((Integer) values.get(BACKOFF_MS_CONFIG)),
+                    Duration.ofMillis((Integer) values.get(REQUEST_TIMEOUT_MS_CONFIG)),
                     (Boolean) values.get(BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG));
         }
 

@@ -1,5 +1,7 @@
 package io.bertstream.serde;
 
+import io.bertstream.kafka.StubSchemaRegistry;
+
 import io.bertstream.avro.EmbeddingRecord;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;

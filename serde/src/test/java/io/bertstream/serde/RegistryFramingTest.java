@@ -1,5 +1,7 @@
 package io.bertstream.serde;
 
+import io.bertstream.kafka.StubSchemaRegistry;
+
 import io.bertstream.avro.EmbeddingRecord;
 import io.bertstream.avro.TextEvent;
 import io.bertstream.serde.DecodeException.Reason;
@@ -208,6 +210,36 @@ class RegistryFramingTest {
         assertEquals(Reason.REGISTRY_UNAVAILABLE, e.reason());
         assertThrows(SerializationException.class,
                 () -> new RegistryAvroSerializer<>(EmbeddingRecord.class, unreachable).serialize("embeddings", TestRecords.minimal(8)));
+    }
+
+    @Test
+    void onlyNotFoundIsAboutTheDataEveryOtherRegistryFailureIsInfrastructure() {
+        byte[] bytes = new RegistryAvroSerializer<>(EmbeddingRecord.class, client()).serialize("embeddings", TestRecords.minimal(9));
+        byte[] unknownId = new byte[]{0, 0, 0, 0x30, 0x39, 2, 'x'};
+        DecodeException notFound = assertThrows(DecodeException.class,
+                () -> new AvroDeserializer<>(EmbeddingRecord.class, client()).deserialize("embeddings", unknownId));
+        assertFalse(notFound.infrastructure(), "a schema id the registry does not know is bad data");
+        for (int status : new int[] {401, 403, 500, 503}) {
+            registry.failAllWith(status);
+            DecodeException e = assertThrows(DecodeException.class,
+                    () -> new AvroDeserializer<>(EmbeddingRecord.class, client()).deserialize("embeddings", bytes));
+            assertEquals(Reason.REGISTRY_UNAVAILABLE, e.reason(), "status " + status);
+            assertTrue(e.infrastructure(), "status " + status + " says nothing about the record");
+            assertEquals(status, assertInstanceOf(RegistryException.class, e.getCause()).status());
+        }
+        registry.failAllWith(0);
+        assertEquals("doc-9", new AvroDeserializer<>(EmbeddingRecord.class, client()).deserialize("embeddings", bytes).getId(),
+                "the same bytes decode once the registry is back");
+    }
+
+    @Test
+    void theRequestTimeoutIsConfigurable() {
+        var settings = RegistryClient.Settings.fromConfigs(Map.of(RegistryClient.URL_CONFIG, registry.url(),
+                RegistryClient.REQUEST_TIMEOUT_MS_CONFIG, "750", RegistryClient.MAX_ATTEMPTS_CONFIG, "1"));
+        assertEquals(Duration.ofMillis(750), settings.requestTimeout());
+        assertEquals(1, settings.maxAttempts());
+        assertEquals(Duration.ofSeconds(10), RegistryClient.Settings.fromConfigs(Map.of(RegistryClient.URL_CONFIG,
+                registry.url())).requestTimeout(), "default");
     }
 
     @Test

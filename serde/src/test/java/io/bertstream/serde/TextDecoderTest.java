@@ -1,5 +1,7 @@
 package io.bertstream.serde;
 
+import io.bertstream.kafka.StubSchemaRegistry;
+
 import io.bertstream.avro.TextEvent;
 import io.bertstream.serde.DecodeException.Reason;
 import org.apache.kafka.common.header.internals.RecordHeaders;

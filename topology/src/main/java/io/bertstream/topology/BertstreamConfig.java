@@ -99,6 +99,33 @@ public final class BertstreamConfig {
     public static final String METRICS_PORT = "bertstream.metrics.port";
     public static final String METRICS_BIND = "bertstream.metrics.bind";
 
+    // ---- Reliability, limits and the inference queue (helper "core"); read through the getters below ----------
+    /** Tokens one event may have (counted before truncation); more → dead letter. */
+    public static final String LENGTH_MAX_EVENT_TOKENS = "bertstream.length.max-event-tokens";
+    /** Chunks one event may give in chunk mode; more → dead letter. */
+    public static final String LENGTH_MAX_CHUNKS = "bertstream.length.max-chunks";
+    /** Bytes of vectors the embedding cache of one task may hold (LRU by bytes), besides max-entries. */
+    public static final String CACHE_MAX_BYTES = "bertstream.cache.max-bytes";
+    /** Tokens the inference worker takes into one run (whole micro-batches when they fit). */
+    public static final String INFERENCE_RUN_TOKENS = "bertstream.inference.run-tokens";
+    /** Tokens of micro-batches waiting for the model before stream threads are held back. */
+    public static final String INFERENCE_QUEUE_MAX_TOKENS = "bertstream.inference.queue.max-tokens";
+    /** Text bytes of micro-batches waiting for the model before stream threads are held back. */
+    public static final String INFERENCE_QUEUE_MAX_BYTES = "bertstream.inference.queue.max-bytes";
+    /** Longest a stream thread waits for room in a full queue per event, before taking the event in anyway. */
+    public static final String INFERENCE_QUEUE_MAX_WAIT_MS = "bertstream.inference.queue.max-wait-ms";
+    /** Stream-thread failures replaced within the window; one more shuts the process down (exit code 3). */
+    public static final String THREADS_MAX_REPLACEMENTS = "bertstream.threads.max-replacements";
+    /** The window in which stream-thread failures are counted. */
+    public static final String THREADS_REPLACEMENT_WINDOW_MS = "bertstream.threads.replacement-window-ms";
+    /** /health is DOWN when a task with waiting events makes no progress for longer than this. */
+    public static final String HEALTH_MAX_STALL_MS = "bertstream.health.max-stall-ms";
+    /** /health is DOWN when a rebalance lasts longer than this. */
+    public static final String HEALTH_MAX_REBALANCE_MS = "bertstream.health.max-rebalance-ms";
+    /** registry output: how long start-up keeps trying to register the output schema before giving up. */
+    public static final String OUTPUT_REGISTER_TIMEOUT_MS = "bertstream.output.register-timeout-ms";
+    // ---- end of the reliability block -------------------------------------------------------------------------
+
     /**
      * Every bertstream.* key: name, type, default (null: unset, i.e. required where it is used, or "the
      * model's own"), what is allowed, and one line of meaning. The README's configuration table is this table
@@ -186,7 +213,34 @@ public final class BertstreamConfig {
             .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.BASIC_AUTH_USER_INFO_CONFIG))
             .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.BASIC_AUTH_ALLOW_PLAIN_HTTP_CONFIG))
             .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.MAX_ATTEMPTS_CONFIG))
-            .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.BACKOFF_MS_CONFIG));
+            .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.BACKOFF_MS_CONFIG))
+            .define(RegistryClient.CONFIG_DEF.configKeys().get(RegistryClient.REQUEST_TIMEOUT_MS_CONFIG))
+            // ---- reliability, limits and the inference queue (helper "core") ----------------------------------
+            .define(LENGTH_MAX_EVENT_TOKENS, Type.INT, 262_144, atLeast(1), MEDIUM,
+                    "Tokens one event may have (counted before truncation); more: dead letter (stage embed)")
+            .define(LENGTH_MAX_CHUNKS, Type.INT, 256, atLeast(1), MEDIUM,
+                    "chunk mode: chunks one event may give; more: dead letter (stage embed)")
+            .define(CACHE_MAX_BYTES, Type.LONG, 64L << 20, atLeast(0), MEDIUM,
+                    "Bytes of encoded vectors each task's embedding cache holds (with max-entries, LRU); 0 = off")
+            .define(INFERENCE_RUN_TOKENS, Type.INT, 16_384, atLeast(1), MEDIUM,
+                    "Tokens the one inference queue of the process embeds per call, across the waiting micro-batches")
+            .define(INFERENCE_QUEUE_MAX_TOKENS, Type.INT, 65_536, atLeast(1), MEDIUM,
+                    "While this many tokens wait for the model, stream threads wait for room (see max-wait-ms)")
+            .define(INFERENCE_QUEUE_MAX_BYTES, Type.LONG, 64L << 20, atLeast(1), MEDIUM,
+                    "While this many bytes of texts wait for the model, stream threads wait for room")
+            // Checked at start against a quarter of the producer's transaction.timeout.ms.
+            .define(INFERENCE_QUEUE_MAX_WAIT_MS, Type.INT, 100, between(0, 60_000), MEDIUM,
+                    "Longest a stream thread waits for room in the full queue per event; then it takes the event in anyway")
+            .define(THREADS_MAX_REPLACEMENTS, Type.INT, 3, atLeast(0), MEDIUM,
+                    "Failed stream threads replaced within the window; one more shuts the process down (exit code 3)")
+            .define(THREADS_REPLACEMENT_WINDOW_MS, Type.INT, 600_000, atLeast(1), MEDIUM,
+                    "The window (ms) in which stream-thread failures are counted")
+            .define(HEALTH_MAX_STALL_MS, Type.INT, 300_000, atLeast(0), MEDIUM,
+                    "/health is DOWN when a task with waiting events makes no progress for longer (ms); 0 = never")
+            .define(HEALTH_MAX_REBALANCE_MS, Type.INT, 300_000, atLeast(0), MEDIUM,
+                    "/health is DOWN when a rebalance lasts longer (ms)")
+            .define(OUTPUT_REGISTER_TIMEOUT_MS, Type.INT, 120_000, atLeast(0), MEDIUM,
+                    "registry output: how long start-up retries registering the output schema (ms), then exits (code 3)");
 
     /** The registry client's key prefix: like bertstream.*, every key under it must be one the client reads. */
     public static final String REGISTRY_PREFIX = "schema.registry.";
@@ -218,7 +272,11 @@ public final class BertstreamConfig {
 
     /** Kafka Streams defaults that differ from Kafka's: no event lost or embedded twice. */
     private static final Map<String, String> KAFKA_DEFAULTS = Map.of(
-            StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+            StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2,
+            // (helper "core") Kafka Streams waits poll.ms (default 100) for input before running punctuations,
+            // which deliver the inference queue's results: 10 ms keeps a quiet stream's latency low (idle CPU:
+            // docs/operations.md).
+            StreamsConfig.POLL_MS_CONFIG, "10");
 
     private static final String ENV_PREFIX = "BERTSTREAM_";
     private static final String KAFKA_ENV_PREFIX = "KAFKA_";
@@ -614,9 +672,39 @@ public final class BertstreamConfig {
                 require(OUTPUT_TOPIC), require(DLQ_TOPIC),
                 new BatchPolicy(getInt(MICRO_BATCH_MAX_RECORDS), getInt(MICRO_BATCH_MAX_TOKENS),
                         Duration.ofMillis(getInt(MICRO_BATCH_LINGER_MS))),
-                getInt(CACHE_MAX_ENTRIES), extractionSettings(), getInt(INPUT_MAX_BYTES), getBoolean(OUTPUT_INCLUDE_TEXT),
-                getInt(OUTPUT_MAX_RECORD_BYTES));
+                new TopologySettings.Cache(getInt(CACHE_MAX_ENTRIES), getLong(CACHE_MAX_BYTES)), extractionSettings(),
+                getInt(INPUT_MAX_BYTES), getBoolean(OUTPUT_INCLUDE_TEXT), getInt(OUTPUT_MAX_RECORD_BYTES),
+                new TopologySettings.EventLimits(getInt(LENGTH_MAX_EVENT_TOKENS), getInt(LENGTH_MAX_CHUNKS)));
     }
+
+    // ---- Reliability block (helper "core") ------------------------------------------------------------------------
+
+    /** The inference queue's bounds. */
+    public InferenceQueue.Settings inferenceSettings() {
+        return new InferenceQueue.Settings(getInt(INFERENCE_RUN_TOKENS), getInt(INFERENCE_QUEUE_MAX_TOKENS),
+                getLong(INFERENCE_QUEUE_MAX_BYTES), Duration.ofMillis(getInt(INFERENCE_QUEUE_MAX_WAIT_MS)));
+    }
+
+    /** How the app watches itself: thread replacement, stalls, rebalances, start-up registration. */
+    public Supervision supervision() {
+        return new Supervision(getInt(THREADS_MAX_REPLACEMENTS), Duration.ofMillis(getInt(THREADS_REPLACEMENT_WINDOW_MS)),
+                Duration.ofMillis(getInt(HEALTH_MAX_STALL_MS)), Duration.ofMillis(getInt(HEALTH_MAX_REBALANCE_MS)),
+                Duration.ofMillis(getInt(OUTPUT_REGISTER_TIMEOUT_MS)));
+    }
+
+    /** A long key's value. */
+    public long getLong(String key) {
+        if (typed.get(key) instanceof Long value) {
+            return value;
+        }
+        String value = require(key);
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + "=" + value + " is refused; allowed: a whole number");
+        }
+    }
+    // ---- end of the reliability block -------------------------------------------------------------------------
 
     private String extractionSettings() {
         return List.of(LENGTH_MODE, LENGTH_MAX_TOKENS, LENGTH_OVERLAP, DOCUMENT_VECTOR).stream()

@@ -8,6 +8,7 @@ import io.bertstream.avro.Source;
 import io.bertstream.avro.TokenVector;
 import io.bertstream.extract.Embedding;
 import io.bertstream.extract.ModelInfo;
+import io.bertstream.serde.DecodedText;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,8 +20,8 @@ final class EmbeddingRecords {
     private EmbeddingRecords() {
     }
 
-    static EmbeddingRecord of(String id, PendingEvent event, Embedding embedding, ModelInfo model, boolean includeText,
-                              Instant now) {
+    static EmbeddingRecord of(String id, DecodedText event, Lineage source, Embedding embedding, ModelInfo model,
+                              boolean includeText, Instant now) {
         var chunk = embedding.chunk();
         return EmbeddingRecord.newBuilder()
                 .setId(id)
@@ -30,8 +31,8 @@ final class EmbeddingRecords {
                 .setTokens(embedding.tokens() == null ? null : embedding.tokens().stream()
                         .map(t -> new TokenVector(t.token(), t.start(), t.end(), floats(t.vector()))).toList())
                 .setModel(model(model, embedding.quantization()))
-                .setSource(new Source(event.source().topic(), event.source().partition(), event.source().offset(),
-                        Instant.ofEpochMilli(event.source().timestamp())))
+                .setSource(new Source(source.topic(), source.partition(), source.offset(),
+                        Instant.ofEpochMilli(source.timestamp())))
                 .setTokenCount(embedding.tokenCount())
                 .setTruncated(embedding.truncated())
                 .setText(includeText ? textOf(event.text(), chunk) : null)

@@ -1,33 +1,38 @@
 package io.bertstream.topology;
 
-import io.bertstream.avro.EmbeddingRecord;
-import io.bertstream.extract.TextEmbedder;
-import io.bertstream.serde.TextDecoder;
-import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * input topic(s) → {@link MicroBatchProcessor} (decode, micro-batch, embed, serialize) → output topic, with a
- * dead-letter sink beside it. Bytes in and out, so the original bytes of a bad record are at hand.
+ * input topic(s) → {@link MicroBatchProcessor} (decode, micro-batch, hand over to the inference queue, serialize)
+ * → output topic, with a dead-letter sink beside it. Bytes in and out, so the original bytes of a bad record are at
+ * hand.
  */
 public final class EmbeddingTopology {
 
     private static final String SOURCE = "events";
     private static final String PROCESSOR = "embedder";
+    /** Pending changelog: segments small and young, so compaction soon drops what closed micro-batches deleted. */
+    static final int PENDING_SEGMENT_BYTES = 16 << 20;
+    static final Duration PENDING_SEGMENT_AGE = Duration.ofMinutes(10);
+    static final String PENDING_DIRTY_RATIO = "0.1";
+    /** How long tombstones of deleted pending entries stay readable: standbys further behind than this may miss one. */
+    static final Duration PENDING_DELETE_RETENTION = Duration.ofHours(1);
 
     private EmbeddingTopology() {
     }
 
-    /** @param embedder the process-wide model, shared by every task and stream thread */
-    public static Topology build(TopologySettings settings, TextEmbedder embedder, TextDecoder decoder,
-                                 Serializer<EmbeddingRecord> serializer, PipelineMetrics metrics) {
+    /** @param changelogMaxMessageBytes max.message.bytes of the changelog topics: the producer's max.request.size */
+    static Topology build(Pipeline pipeline, int changelogMaxMessageBytes) {
+        TopologySettings settings = pipeline.settings();
         var topology = new Topology();
         var bytes = Serdes.ByteArray();
         if (settings.inputPattern() != null) {
@@ -39,12 +44,12 @@ public final class EmbeddingTopology {
         ProcessorSupplier<byte[], byte[], byte[], byte[]> supplier = new ProcessorSupplier<>() {
             @Override
             public MicroBatchProcessor get() {
-                return new MicroBatchProcessor(embedder, decoder, serializer, settings, metrics);
+                return new MicroBatchProcessor(pipeline);
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return storeBuilders(settings);
+                return storeBuilders(settings, changelogMaxMessageBytes);
             }
         };
         topology.addProcessor(PROCESSOR, supplier, SOURCE);
@@ -55,19 +60,37 @@ public final class EmbeddingTopology {
         return topology;
     }
 
-    private static Set<StoreBuilder<?>> storeBuilders(TopologySettings settings) {
-        // In memory and changelogged: the pending store is tiny (deleted as batches close), restores fast.
+    /** The changelog topic Kafka Streams creates for a store of this topology. */
+    static String changelogTopic(String applicationId, String store) {
+        return applicationId + "-" + store + "-changelog";
+    }
+
+    /** The pending changelog's topic settings (documented in docs/operations.md). */
+    static Map<String, String> pendingChangelogConfig(int maxMessageBytes) {
+        return Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(Math.max(PENDING_SEGMENT_BYTES, 2 * maxMessageBytes)),
+                TopicConfig.SEGMENT_MS_CONFIG, Long.toString(PENDING_SEGMENT_AGE.toMillis()),
+                TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, PENDING_DIRTY_RATIO,
+                TopicConfig.DELETE_RETENTION_MS_CONFIG, Long.toString(PENDING_DELETE_RETENTION.toMillis()),
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes));
+    }
+
+    private static Set<StoreBuilder<?>> storeBuilders(TopologySettings settings, int maxMessageBytes) {
+        // In memory and changelogged: the pending store holds only open micro-batches (entries are deleted as their
+        // outcomes are forwarded), so it restores fast.
         StoreBuilder<?> pending = Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(MicroBatchProcessor.PENDING_STORE), Serdes.Long(), Serdes.ByteArray())
-                .withLoggingEnabled(Map.of())
+                .withLoggingEnabled(pendingChangelogConfig(maxMessageBytes))
                 .withCachingDisabled();
-        if (settings.cacheMaxEntries() <= 0) {
+        if (!settings.cache().enabled()) {
             return Set.of(pending);
         }
+        // Bounded by EmbeddingCache (entries and bytes), whose evictions are deletes: the changelog stays as small.
         StoreBuilder<?> cache = Stores.keyValueStoreBuilder(
-                        Stores.lruMap(MicroBatchProcessor.CACHE_STORE, settings.cacheMaxEntries()), Serdes.Bytes(),
-                        Serdes.ByteArray())
-                .withLoggingEnabled(Map.of("cleanup.policy", "compact"))
+                        Stores.inMemoryKeyValueStore(MicroBatchProcessor.CACHE_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                .withLoggingEnabled(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes)))
                 .withCachingDisabled();
         return Set.of(pending, cache);
     }

@@ -1,15 +1,12 @@
 package io.bertstream.topology;
 
-import io.bertstream.avro.EmbeddingRecord;
 import io.bertstream.extract.EmbedOutcome;
 import io.bertstream.extract.Embedding;
-import io.bertstream.extract.TextEmbedder;
 import io.bertstream.serde.DecodeException;
 import io.bertstream.serde.DecodedText;
-import io.bertstream.serde.TextDecoder;
+import io.bertstream.serde.RegistryException;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -18,23 +15,30 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * Decodes events, gathers them into micro-batches, embeds each batch with the process-wide {@link TextEmbedder}
- * and emits one record per vector; whatever cannot be decoded, embedded or serialized is dead-lettered with its
- * original bytes.
+ * Decodes events, gathers them into micro-batches, hands each closed micro-batch to the process's
+ * {@link InferenceQueue} and, once its outcomes are back, emits one record per vector; whatever cannot be decoded,
+ * embedded or written is dead-lettered with its original bytes. Never waits for a forward pass.
  *
- * <p>Crash safety: every pending event is written to a changelogged store (key: a per-task sequence number)
- * before its input offset can be committed, and deleted only in the same step that forwards its outputs. Under
- * exactly_once_v2 store writes, outputs and offsets commit in one transaction, so after a crash the pending
- * batch comes back from the changelog ({@link #init} rebuilds it) and no event is lost or emitted twice.
+ * <p>Exactly-once: every event is written to a changelogged store (the raw record; key: a per-task sequence
+ * number) before its input offset can be committed, and deleted only in the same step that forwards its outcome
+ * (outputs or a dead letter), from the stream thread. Under exactly_once_v2 store writes, outputs and offsets
+ * commit in one transaction, so an event is always either pending in the changelog or its outcome is committed.
+ * After a crash or a move the new owner restores the store and {@link #init} decodes the events again; outcomes
+ * computed for a task that was closed meanwhile are dropped and computed again by the next owner.
+ *
+ * <p>Outcomes are collected by a wall-clock punctuation every {@link #COLLECT_INTERVAL} and at the start of every
+ * {@link #process}; a task emits its events in the order it read them.
  */
 final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -42,229 +46,420 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
     static final String CACHE_STORE = "bertstream-embedding-cache";
     static final String OUTPUT_SINK = "embeddings";
     static final String DEAD_LETTER_SINK = "dead-letters";
+    static final Duration COLLECT_INTERVAL = Duration.ofMillis(10);
 
     private static final Logger log = LoggerFactory.getLogger(MicroBatchProcessor.class);
 
-    private final TextEmbedder embedder;
-    private final TextDecoder decoder;
-    private final Serializer<EmbeddingRecord> serializer;
+    /** A stored event waiting to be decoded: restored from the changelog, or held while the registry is down. */
+    private record Undecoded(long sequence, InputRecord raw) {
+    }
+
+    /** A decoded event, from its arrival until its outcome is forwarded. */
+    private static final class Event {
+        final long sequence;
+        final InputRecord raw;
+        final DecodedText decoded;
+        final int tokens;
+        final int cost;
+        EmbedOutcome outcome;
+        /** The same text, earlier in this task and not yet emitted: its outcome is this one's too. */
+        Event sameAs;
+
+        Event(long sequence, InputRecord raw, DecodedText decoded, int tokens, int cost) {
+            this.sequence = sequence;
+            this.raw = raw;
+            this.decoded = decoded;
+            this.tokens = tokens;
+            this.cost = cost;
+        }
+
+        EmbedOutcome resolved() {
+            return outcome != null ? outcome : sameAs.resolved();
+        }
+    }
+
+    /** A closed micro-batch: its events in arrival order, and those the model must compute. */
+    private static final class MicroBatch {
+        final List<Event> events;
+        final List<Event> misses = new ArrayList<>();
+        InferenceQueue.Job job;
+
+        MicroBatch(List<Event> events) {
+            this.events = events;
+        }
+
+        boolean done() {
+            return misses.isEmpty() || job != null && job.done();
+        }
+    }
+
+    private final Pipeline pipeline;
     private final TopologySettings settings;
     private final PipelineMetrics metrics;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, byte[]> pendingStore;
     private EmbeddingCache cache;
-    /** In-memory view of the pending store, in arrival order. */
-    private final TreeMap<Long, PendingEvent> batch = new TreeMap<>();
+    private TaskProgress.Task progress;
+    private final ArrayDeque<Undecoded> undecoded = new ArrayDeque<>();
+    private List<Event> open = new ArrayList<>();
+    private int openLongest;
+    private long openTokens;
+    private final ArrayDeque<MicroBatch> closed = new ArrayDeque<>();
+    /** Texts handed to the model and not yet emitted, with the event that carries them (cache on only). */
+    private final Map<String, Event> inFlight = new HashMap<>();
     private long nextSequence;
-    private int longestTokens;
-    private long batchTokens;
+    private int held;
 
-    MicroBatchProcessor(TextEmbedder embedder, TextDecoder decoder, Serializer<EmbeddingRecord> serializer,
-                        TopologySettings settings, PipelineMetrics metrics) {
-        this.embedder = embedder;
-        this.decoder = decoder;
-        this.serializer = serializer;
-        this.settings = settings;
-        this.metrics = metrics;
+    MicroBatchProcessor(Pipeline pipeline) {
+        this.pipeline = pipeline;
+        this.settings = pipeline.settings();
+        this.metrics = pipeline.metrics();
     }
 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.pendingStore = context.getStateStore(PENDING_STORE);
-        if (settings.cacheMaxEntries() > 0) {
-            KeyValueStore<Bytes, byte[]> cacheStore = context.getStateStore(CACHE_STORE);
-            cache = new EmbeddingCache(cacheStore, embedder.info(), settings.extraction());
+        this.progress = pipeline.progress().activate(context.taskId().toString(), context.currentSystemTimeMs());
+        if (settings.cache().enabled()) {
+            cache = new EmbeddingCache(context.getStateStore(CACHE_STORE), pipeline.embedder().info(),
+                    settings.extraction(), settings.cache(), pipeline.limits(), metrics);
         }
+        long last = -1;
         try (var restored = pendingStore.all()) {
-            restored.forEachRemaining(entry -> add(entry.key, PendingEvent.fromBytes(entry.value)));
+            while (restored.hasNext()) {
+                var entry = restored.next();
+                undecoded.add(new Undecoded(entry.key, StateFormat.readPending(entry.value)));
+                last = entry.key;
+            }
         }
-        if (!batch.isEmpty()) {
-            log.info("task {}: {} pending events restored from the changelog", context.taskId(), batch.size());
+        if (!undecoded.isEmpty()) {
+            log.info("task {}: {} pending events restored from the changelog", context.taskId(), undecoded.size());
         }
-        nextSequence = batch.isEmpty() ? 0 : batch.lastKey() + 1;
-        // Checking four times per linger keeps the real wait within 1.25 x linger.
-        long tickMillis = Math.max(1, settings.batch().linger().toMillis() / 4);
-        context.schedule(Duration.ofMillis(tickMillis), PunctuationType.WALL_CLOCK_TIME, this::closeIfLingered);
+        changeHeld(undecoded.size());
+        nextSequence = last + 1;
+        context.schedule(COLLECT_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
         metrics.eventIn();
+        long now = context.currentSystemTimeMs();
+        collect();
         var meta = context.recordMetadata().orElseThrow();
-        var source = new PendingEvent.Lineage(meta.topic(), meta.partition(), meta.offset(), record.timestamp());
-        DecodedText decoded;
-        try {
-            decoded = decode(record);
-        } catch (RuntimeException e) {
-            String reason = e instanceof DecodeException d ? d.reason() + ": " + d.getMessage() : e.getMessage();
-            deadLetter(record.key(), record.value(), source, DeadLetter.Stage.DECODE, e.getClass().getName(), reason);
-            return;
-        }
-        int tokens;
-        try {
-            tokens = embedder.countTokens(decoded.text());
-        } catch (RuntimeException e) {
-            // The model's tokenizer refuses the text (e.g. empty): the same verdict embedding would give.
-            deadLetter(record.key(), record.value(), source, DeadLetter.Stage.EMBED, e.getClass().getName(),
-                    e.getMessage());
-            return;
-        }
-        var event = new PendingEvent(decoded.id(), decoded.text(), decoded.metadata(), tokens, record.key(),
-                record.value(), source, context.currentSystemTimeMs());
-        var policy = settings.batch();
-        // Close the open batch first if this event would push its padded tokens over the budget.
-        if (!batch.isEmpty() && (long) (batch.size() + 1) * Math.max(longestTokens, event.tokens()) > policy.maxTokens()) {
-            flush(PipelineMetrics.CloseReason.TOKENS);
-        }
-        long sequence = nextSequence++;
-        pendingStore.put(sequence, event.toBytes());
-        add(sequence, event);
-        if (batch.size() >= policy.maxRecords()) {
-            flush(PipelineMetrics.CloseReason.RECORDS);
-        } else if (paddedTokens() >= policy.maxTokens()) {
-            flush(PipelineMetrics.CloseReason.TOKENS);
-        }
-    }
-
-    private DecodedText decode(Record<byte[], byte[]> record) {
-        var meta = context.recordMetadata().orElseThrow();
+        progress.read(now, meta.topic(), meta.partition());
+        var raw = new InputRecord(record.key(), record.value(), new RecordHeaders(record.headers().toArray()),
+                new Lineage(meta.topic(), meta.partition(), meta.offset(), record.timestamp()), now);
         byte[] value = record.value();
         if (value != null && value.length > settings.maxInputBytes()) {
-            throw new IllegalArgumentException("value of " + value.length + " bytes is over the "
-                    + settings.maxInputBytes() + "-byte input limit");
+            deadLetter(raw, DeadLetter.Stage.DECODE, IllegalArgumentException.class.getName(), "value of " + value.length
+                    + " bytes is over the " + settings.maxInputBytes() + "-byte input limit ("
+                    + BertstreamConfig.INPUT_MAX_BYTES + ")");
+            return;
         }
-        return decoder.decode(meta.topic(), meta.partition(), meta.offset(), record.headers(), record.key(), value);
-    }
-
-    private void add(long sequence, PendingEvent event) {
-        batch.put(sequence, event);
-        metrics.pendingChanged(1);
-        longestTokens = Math.max(longestTokens, event.tokens());
-        batchTokens += event.tokens();
-    }
-
-    private long paddedTokens() {
-        return (long) batch.size() * longestTokens;
-    }
-
-    private void closeIfLingered(long now) {
-        if (!batch.isEmpty() && now - batch.firstEntry().getValue().receivedAt() >= settings.batch().linger().toMillis()) {
-            flush(PipelineMetrics.CloseReason.LINGER);
+        byte[] pending = StateFormat.writePending(raw);
+        long sequence = nextSequence;
+        if (!pipeline.limits().fits(SizeLimits.Kind.PENDING, longBytes(sequence), pending, null)) {
+            metrics.oversized(SizeLimits.Kind.PENDING);
+            deadLetter(raw, DeadLetter.Stage.DECODE, IllegalArgumentException.class.getName(), "the record cannot be held"
+                    + " pending: as a pending entry it takes " + pipeline.limits().recordBytes(longBytes(sequence), pending, null)
+                    + " bytes, over " + pipeline.limits().describe(SizeLimits.Kind.PENDING));
+            return;
         }
-    }
-
-    private void flush(PipelineMetrics.CloseReason reason) {
-        List<PendingEvent> events = new ArrayList<>(batch.values());
-        long started = System.nanoTime();
-        List<EmbedOutcome> outcomes = embed(events);
-        metrics.batch(reason, events.size(), settings.batch().maxRecords(), batchTokens, paddedTokens(),
-                System.nanoTime() - started);
-        for (int i = 0; i < events.size(); i++) {
-            emit(events.get(i), outcomes.get(i));
+        pipeline.backpressure().awaitRoom();
+        nextSequence++;
+        if (!undecoded.isEmpty()) {
+            // An earlier event waits for the registry: this one queues behind it, so outputs keep input order.
+            pendingStore.put(sequence, pending);
+            undecoded.add(new Undecoded(sequence, raw));
+            changeHeld(1);
+            return;
         }
-        // Deleting in the same transaction as the forwards above is what makes the batch exactly-once.
-        batch.keySet().forEach(pendingStore::delete);
-        metrics.pendingChanged(-batch.size());
-        batch.clear();
-        longestTokens = 0;
-        batchTokens = 0;
-    }
-
-    /** One outcome per event: from the cache where possible, the rest in one call to the embedder. */
-    private List<EmbedOutcome> embed(List<PendingEvent> events) {
-        var outcomes = new ArrayList<EmbedOutcome>(events.size());
-        var missing = new TreeMap<Integer, String>();
-        for (PendingEvent event : events) {
-            var cached = cache == null ? null : cache.get(event.text()).orElse(null);
-            if (cache != null) {
-                metrics.cache(cached != null);
-            }
-            outcomes.add(cached == null ? null : new EmbedOutcome.Embedded(cached));
-            if (cached == null) {
-                missing.put(outcomes.size() - 1, event.text());
-            }
-        }
-        if (missing.isEmpty()) {
-            return outcomes;
-        }
-        List<EmbedOutcome> computed = embedGuarded(new ArrayList<>(missing.values()));
-        int next = 0;
-        for (Map.Entry<Integer, String> entry : missing.entrySet()) {
-            EmbedOutcome outcome = computed.get(next++);
-            outcomes.set(entry.getKey(), outcome);
-            if (cache != null && outcome instanceof EmbedOutcome.Embedded embedded) {
-                cache.put(entry.getValue(), embedded.vectors());
-            }
-        }
-        return outcomes;
+        admit(sequence, raw, pending);
     }
 
     /**
-     * The embedder reports bad texts as {@link EmbedOutcome.Rejected}; should it throw instead, the batch is
-     * retried text by text so only the culprit is dead-lettered and the stream keeps going.
+     * Decodes an event and adds it to the open micro-batch, or dead-letters it; writes it to the pending store when
+     * {@code pending} is given (a new event), deletes it from there when it is dead-lettered after being stored.
+     * False when the registry failed: the event must wait (stored), and processing pauses.
      */
-    private List<EmbedOutcome> embedGuarded(List<String> texts) {
+    private boolean admit(long sequence, InputRecord raw, byte[] pending) {
+        DecodedText decoded;
         try {
-            return embedder.embedAll(texts);
-        } catch (RuntimeException batchFailure) {
-            if (texts.size() == 1) {
-                return List.of(new EmbedOutcome.Rejected(batchFailure.getClass().getName(),
-                        String.valueOf(batchFailure.getMessage())));
+            decoded = pipeline.decoder().decode(raw.source().topic(), raw.source().partition(), raw.source().offset(),
+                    raw.headers(), raw.key(), raw.value());
+        } catch (DecodeException e) {
+            if (e.infrastructure()) {
+                if (pending != null) {
+                    pendingStore.put(sequence, pending);
+                    undecoded.add(new Undecoded(sequence, raw));
+                    changeHeld(1);
+                }
+                pipeline.faults().raise(Faults.Kind.REGISTRY, e, () -> decodeOnce(raw));
+                return false;
             }
-            log.warn("a batch of {} failed ({}); embedding its texts one by one", texts.size(), batchFailure.toString());
-            return texts.stream().flatMap(text -> embedGuarded(List.of(text)).stream()).toList();
+            rejectStored(sequence, pending, raw, DeadLetter.Stage.DECODE, e.getClass().getName(),
+                    e.reason() + ": " + e.getMessage());
+            return true;
+        } catch (RuntimeException e) {
+            rejectStored(sequence, pending, raw, DeadLetter.Stage.DECODE, e.getClass().getName(), e.getMessage());
+            return true;
+        }
+        int tokens;
+        try {
+            tokens = pipeline.embedder().countTokens(decoded.text());
+        } catch (RuntimeException e) {
+            // The model's tokenizer refuses the text (e.g. empty): the same verdict embedding would give.
+            rejectStored(sequence, pending, raw, DeadLetter.Stage.EMBED, e.getClass().getName(), e.getMessage());
+            return true;
+        }
+        var limits = settings.events();
+        int chunks = pipeline.shape().chunks(tokens);
+        if (tokens > limits.maxTokens() || chunks > limits.maxChunks()) {
+            String over = tokens > limits.maxTokens()
+                    ? tokens + " tokens, over " + BertstreamConfig.LENGTH_MAX_EVENT_TOKENS + "=" + limits.maxTokens()
+                    : chunks + " chunks, over " + BertstreamConfig.LENGTH_MAX_CHUNKS + "=" + limits.maxChunks();
+            rejectStored(sequence, pending, raw, DeadLetter.Stage.EMBED, IllegalArgumentException.class.getName(),
+                    "the text is " + over);
+            return true;
+        }
+        var event = new Event(sequence, raw, decoded, tokens, pipeline.shape().cost(tokens));
+        var policy = settings.batch();
+        // Close the open batch first if this event would push its padded tokens over the budget.
+        if (!open.isEmpty() && (long) (open.size() + 1) * Math.max(openLongest, tokens) > policy.maxTokens()) {
+            close(PipelineMetrics.CloseReason.TOKENS);
+        }
+        if (pending != null) {
+            pendingStore.put(sequence, pending);
+            changeHeld(1);
+        }
+        open.add(event);
+        openLongest = Math.max(openLongest, tokens);
+        openTokens += tokens;
+        if (open.size() >= policy.maxRecords()) {
+            close(PipelineMetrics.CloseReason.RECORDS);
+        } else if ((long) open.size() * openLongest >= policy.maxTokens()) {
+            close(PipelineMetrics.CloseReason.TOKENS);
+        }
+        return true;
+    }
+
+    /** The registry probe: decoding the held record again; an answer of any kind but a failure of the registry will do. */
+    private void decodeOnce(InputRecord raw) {
+        try {
+            pipeline.decoder().decode(raw.source().topic(), raw.source().partition(), raw.source().offset(),
+                    raw.headers(), raw.key(), raw.value());
+        } catch (DecodeException e) {
+            if (e.infrastructure()) {
+                throw e;
+            }
         }
     }
 
-    private void emit(PendingEvent event, EmbedOutcome outcome) {
+    private void rejectStored(long sequence, byte[] pending, InputRecord raw, DeadLetter.Stage stage, String errorClass,
+                              String message) {
+        deadLetter(raw, stage, errorClass, message);
+        if (pending == null) { // it was stored: restored, or held while the registry was down
+            pendingStore.delete(sequence);
+            changeHeld(-1);
+        }
+    }
+
+    private void punctuate(long now) {
+        pipeline.backpressure().newIteration();
+        collect();
+        if (!open.isEmpty() && now - open.get(0).raw.receivedAt() >= settings.batch().linger().toMillis()) {
+            close(PipelineMetrics.CloseReason.LINGER);
+            collect();
+        }
+    }
+
+    /** Decodes what waits to be decoded, hands closed micro-batches over, emits those that are done, in order. */
+    private void collect() {
+        while (!undecoded.isEmpty()) {
+            Undecoded next = undecoded.peek();
+            if (!admit(next.sequence(), next.raw(), null)) {
+                break;
+            }
+            undecoded.poll();
+        }
+        submitClosed();
+        while (!closed.isEmpty() && closed.peek().done()) {
+            emit(closed.poll());
+        }
+        progress.holding(held, oldestSequence(), context.currentSystemTimeMs());
+    }
+
+    /** The sequence number of the oldest event this task holds, or -1. */
+    private long oldestSequence() {
+        long oldest = Long.MAX_VALUE;
+        if (!closed.isEmpty()) {
+            oldest = closed.peek().events.get(0).sequence;
+        }
+        if (!open.isEmpty()) {
+            oldest = Math.min(oldest, open.get(0).sequence);
+        }
+        if (!undecoded.isEmpty()) {
+            oldest = Math.min(oldest, undecoded.peek().sequence());
+        }
+        return oldest == Long.MAX_VALUE ? -1 : oldest;
+    }
+
+    private void close(PipelineMetrics.CloseReason reason) {
+        var batch = new MicroBatch(open);
+        for (Event event : batch.events) {
+            if (cache != null) {
+                var cached = cache.get(event.decoded.text());
+                Event earlier = cached.isEmpty() ? inFlight.get(event.decoded.text()) : null;
+                metrics.cache(cached.isPresent() || earlier != null);
+                if (cached.isPresent()) {
+                    event.outcome = new EmbedOutcome.Embedded(cached.get());
+                    continue;
+                }
+                if (earlier != null) {
+                    event.sameAs = earlier;
+                    continue;
+                }
+                inFlight.put(event.decoded.text(), event);
+            }
+            batch.misses.add(event);
+        }
+        metrics.batch(reason, batch.events.size(), settings.batch().maxRecords(), openTokens,
+                (long) batch.events.size() * openLongest);
+        closed.add(batch);
+        open = new ArrayList<>();
+        openLongest = 0;
+        openTokens = 0;
+        submitClosed();
+    }
+
+    /** Hands closed micro-batches to the queue in order, while it has room (or is empty: a big batch must go too). */
+    private void submitClosed() {
+        for (MicroBatch batch : closed) {
+            if (batch.job != null || batch.misses.isEmpty()) {
+                continue;
+            }
+            if (!pipeline.queue().hasRoom() && !pipeline.queue().isEmpty()) {
+                return;
+            }
+            batch.job = pipeline.queue().submit(batch.misses.stream().map(e -> e.decoded.text()).toList(),
+                    batch.misses.stream().mapToInt(e -> e.cost).toArray());
+        }
+    }
+
+    /** Forwards a done micro-batch's outcomes and deletes its pending entries: one step, one transaction. */
+    private void emit(MicroBatch batch) {
+        if (!batch.misses.isEmpty()) {
+            List<EmbedOutcome> computed = batch.job.outcomes();
+            for (int i = 0; i < batch.misses.size(); i++) {
+                Event event = batch.misses.get(i);
+                event.outcome = computed.get(i);
+                if (cache != null) {
+                    inFlight.remove(event.decoded.text(), event);
+                    if (event.outcome instanceof EmbedOutcome.Embedded embedded) {
+                        cache.put(event.decoded.text(), embedded.vectors());
+                    }
+                }
+            }
+        }
+        long now = context.currentSystemTimeMs();
+        for (Event event : batch.events) {
+            emit(event, event.resolved(), now);
+            pendingStore.delete(event.sequence);
+        }
+        changeHeld(-batch.events.size());
+    }
+
+    private void emit(Event event, EmbedOutcome outcome, long now) {
         if (outcome instanceof EmbedOutcome.Rejected rejected) {
-            deadLetter(event.rawKey(), event.rawValue(), event.source(), DeadLetter.Stage.EMBED,
-                    rejected.errorClass(), rejected.reason());
+            deadLetter(event.raw, DeadLetter.Stage.EMBED, rejected.errorClass(), rejected.reason());
             return;
         }
         List<Embedding> vectors = ((EmbedOutcome.Embedded) outcome).vectors();
         // Serialize every vector first, so an event is either fully emitted or dead-lettered, never half.
         var records = new ArrayList<Record<byte[], byte[]>>(vectors.size());
-        var now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-        try {
-            for (Embedding vector : vectors) {
-                String key = OutputKeys.keyOf(event.id(), vector.chunk());
-                var output = EmbeddingRecords.of(key, event, vector, embedder.info(), settings.includeText(), now);
-                byte[] value = serializer.serialize(settings.outputTopic(), output);
-                if (value.length > settings.maxRecordBytes()) {
-                    throw new IllegalStateException("output record of " + value.length + " bytes is over the "
-                            + settings.maxRecordBytes() + "-byte record limit");
+        var createdAt = Instant.ofEpochMilli(now);
+        Lineage source = event.raw.source();
+        for (Embedding vector : vectors) {
+            String key = OutputKeys.keyOf(event.decoded.id(), vector.chunk());
+            byte[] value;
+            try {
+                value = pipeline.serializer().serialize(settings.outputTopic(), EmbeddingRecords.of(key, event.decoded,
+                        source, vector, pipeline.embedder().info(), settings.includeText(), createdAt));
+            } catch (RuntimeException e) {
+                if (registryFailure(e)) {
+                    // Not the data's fault: fail the thread (bounded replacement) rather than dead-letter good data.
+                    throw new IllegalStateException("cannot write outputs: the schema registry failed: " + e.getMessage(), e);
                 }
-                records.add(new Record<>(key.getBytes(StandardCharsets.UTF_8), value, event.source().timestamp(),
-                        DeadLetter.lineageHeaders(event.source())));
+                deadLetter(event.raw, DeadLetter.Stage.SERIALIZE, e.getClass().getName(), e.getMessage());
+                return;
             }
-        } catch (RuntimeException e) {
-            deadLetter(event.rawKey(), event.rawValue(), event.source(), DeadLetter.Stage.SERIALIZE,
-                    e.getClass().getName(), e.getMessage());
-            return;
+            byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+            Headers headers = DeadLetter.lineageHeaders(source);
+            if (!pipeline.limits().fits(SizeLimits.Kind.OUTPUT, keyBytes, value, headers)) {
+                metrics.oversized(SizeLimits.Kind.OUTPUT);
+                deadLetter(event.raw, DeadLetter.Stage.SERIALIZE, IllegalArgumentException.class.getName(),
+                        "output record " + key + " takes " + pipeline.limits().recordBytes(keyBytes, value, headers)
+                                + " bytes (key + value + headers), over " + pipeline.limits().describe(SizeLimits.Kind.OUTPUT));
+                return;
+            }
+            records.add(new Record<>(keyBytes, value, source.timestamp(), headers));
         }
         for (var record : records) {
             context.forward(record, OUTPUT_SINK);
-            metrics.recordOut(event.source().timestamp(), now.toEpochMilli());
+            metrics.recordOut(source.timestamp(), now);
         }
     }
 
-    /** The task moves or stops: its pending events stay in the store, for whoever owns the task next. */
-    @Override
-    public void close() {
-        metrics.pendingChanged(-batch.size());
-        batch.clear();
+    private static boolean registryFailure(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof RegistryException r && r.infrastructure()) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private void deadLetter(byte[] key, byte[] value, PendingEvent.Lineage source, DeadLetter.Stage stage,
-                            String errorClass, String message) {
-        Headers headers = DeadLetter.headers(stage, errorClass, message, source);
-        byte[] limited = DeadLetter.limitValue(value, settings.maxRecordBytes(), headers);
-        context.forward(new Record<>(key, limited, source.timestamp(), headers), DEAD_LETTER_SINK);
+    /**
+     * The task moves, stops or is revived (Kafka Streams may call {@link #init} again on this instance): its
+     * pending events stay in the store for whoever owns the task next.
+     */
+    @Override
+    public void close() {
+        closed.forEach(batch -> {
+            if (batch.job != null) {
+                pipeline.queue().cancel(batch.job);
+            }
+        });
+        closed.clear();
+        open = new ArrayList<>();
+        openLongest = 0;
+        openTokens = 0;
+        undecoded.clear();
+        inFlight.clear();
+        changeHeld(-held);
+        if (progress != null) {
+            pipeline.progress().deactivate(progress);
+        }
+    }
+
+    private void changeHeld(int delta) {
+        held += delta;
+        metrics.pendingChanged(delta);
+    }
+
+    private void deadLetter(InputRecord raw, DeadLetter.Stage stage, String errorClass, String message) {
+        Headers headers = DeadLetter.headers(stage, errorClass, message, raw.source());
+        DeadLetter.Fitted fitted = DeadLetter.fit(raw.key(), raw.value(), headers, pipeline.limits());
+        context.forward(new Record<>(fitted.key(), fitted.value(), raw.source().timestamp(), fitted.headers()),
+                DEAD_LETTER_SINK);
         metrics.deadLettered(stage);
-        log.debug("dead-lettered {}-{}@{} at {}: {}", source.topic(), source.partition(), source.offset(),
-                stage.label(), message);
+        log.debug("dead-lettered {}-{}@{} at {}: {}", raw.source().topic(), raw.source().partition(),
+                raw.source().offset(), stage.label(), message);
+    }
+
+    private static byte[] longBytes(long value) {
+        return ByteBuffer.allocate(Long.BYTES).putLong(value).array();
     }
 }

@@ -13,13 +13,15 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /** The processor's Micrometer meters; one instance per process, shared by every task. */
 public final class PipelineMetrics {
 
-    /** Why a batch was closed. */
+    /** Why a micro-batch was closed. */
     public enum CloseReason { RECORDS, TOKENS, LINGER }
 
     private final MeterRegistry registry;
@@ -29,19 +31,31 @@ public final class PipelineMetrics {
     private final Counter cacheMisses;
     private final Map<DeadLetter.Stage, Counter> deadLettered = new EnumMap<>(DeadLetter.Stage.class);
     private final Map<CloseReason, Counter> batchesClosed = new EnumMap<>(CloseReason.class);
+    private final Map<SizeLimits.Kind, Counter> oversized = new EnumMap<>(SizeLimits.Kind.class);
+    private final Map<String, Counter> retries = new ConcurrentHashMap<>();
     private final DistributionSummary batchSize;
     private final DistributionSummary batchFill;
     private final DistributionSummary paddedTokenShare;
     private final Timer inference;
+    private final Timer runs;
+    private final DistributionSummary runTexts;
     private final Timer eventToOutput;
+    private final Counter backpressure;
+    private final Counter threadFailures;
+    private final Counter threadReplacements;
+    private final Counter productionRetries;
+    private final Counter productionFailures;
     private final AtomicLong pending = new AtomicLong();
+    private Supplier<EngineStats> engineStats;
 
     public PipelineMetrics(MeterRegistry registry) {
         this.registry = registry;
         eventsIn = Counter.builder("bertstream.events.in").description("input records read").register(registry);
         recordsOut = Counter.builder("bertstream.records.out").description("embedding records produced").register(registry);
-        cacheHits = Counter.builder("bertstream.cache.hits").register(registry);
-        cacheMisses = Counter.builder("bertstream.cache.misses").register(registry);
+        cacheHits = Counter.builder("bertstream.cache.hits").description("texts served by the embedding cache")
+                .register(registry);
+        cacheMisses = Counter.builder("bertstream.cache.misses").description("texts the cache did not have")
+                .register(registry);
         for (DeadLetter.Stage stage : DeadLetter.Stage.values()) {
             deadLettered.put(stage, Counter.builder("bertstream.events.dead.lettered")
                     .description("input records sent to the dead-letter topic").tag("stage", stage.label())
@@ -49,23 +63,49 @@ public final class PipelineMetrics {
         }
         for (CloseReason reason : CloseReason.values()) {
             batchesClosed.put(reason, Counter.builder("bertstream.batches.closed")
+                    .description("micro-batches closed, by what closed them")
                     .tag("reason", reason.name().toLowerCase(Locale.ROOT)).register(registry));
         }
-        batchSize = DistributionSummary.builder("bertstream.batch.size").description("events per batch")
+        for (SizeLimits.Kind kind : SizeLimits.Kind.values()) {
+            oversized.put(kind, Counter.builder("bertstream.records.oversized")
+                    .description("writes refused before sending because they were over the size limit (pending, output:"
+                            + " the event is dead-lettered; cache: not cached)")
+                    .tag("kind", kind.metricTag()).register(registry));
+        }
+        batchSize = DistributionSummary.builder("bertstream.batch.size").description("events per micro-batch")
                 .register(registry);
         batchFill = DistributionSummary.builder("bertstream.batch.fill")
-                .description("batch size / max records").register(registry);
+                .description("micro-batch size / max records").register(registry);
         paddedTokenShare = DistributionSummary.builder("bertstream.batch.padded.token.share")
                 .description("share of a micro-batch's rows x longest that would be padding unsorted; the engine's"
                         + " length-sorted passes pad far less: see bertstream.engine.padded.token.share")
                 .register(registry);
-        inference = Timer.builder("bertstream.inference.time").description("embedder time per batch")
+        inference = Timer.builder("bertstream.inference.time")
+                .description("from handing a micro-batch to the inference queue until all its outcomes are back")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        runs = Timer.builder("bertstream.inference.run.time")
+                .description("the inference worker's runs: one embedder call over texts of one or more micro-batches")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        runTexts = DistributionSummary.builder("bertstream.inference.run.texts").description("texts per run")
+                .register(registry);
         eventToOutput = Timer.builder("bertstream.event.latency")
                 .description("from the input record's timestamp to its output").publishPercentiles(0.5, 0.99)
                 .register(registry);
+        backpressure = Counter.builder("bertstream.backpressure.wait.seconds")
+                .description("time stream threads waited for room in the full inference queue").register(registry);
+        threadFailures = Counter.builder("bertstream.stream.thread.failures")
+                .description("stream threads that died of an exception").register(registry);
+        threadReplacements = Counter.builder("bertstream.stream.thread.replacements")
+                .description("failed stream threads replaced (bounded by bertstream.threads.max-replacements)")
+                .register(registry);
+        productionRetries = Counter.builder("bertstream.production.errors").tag("action", "retry")
+                .description("sends that failed in the producer: retried from the last commit, or failing the thread")
+                .register(registry);
+        productionFailures = Counter.builder("bertstream.production.errors").tag("action", "fail")
+                .description("sends that failed in the producer: retried from the last commit, or failing the thread")
+                .register(registry);
         Gauge.builder("bertstream.batch.pending", pending, AtomicLong::get)
-                .description("events waiting in open batches of this process's tasks").register(registry);
+                .description("events this process holds: read, not yet emitted or dead-lettered").register(registry);
     }
 
     public MeterRegistry registry() {
@@ -75,6 +115,7 @@ public final class PipelineMetrics {
     /** A constant 1 tagged with the model identity, so dashboards show which model is live. */
     public void modelInfo(ModelInfo model) {
         Gauge.builder("bertstream.model.info", () -> 1)
+                .description("1, tagged with the live model's identity")
                 .tag("name", model.name()).tag("sha256", model.sha256()).tag("backend", model.backend())
                 .tag("layers", model.layers()).tag("pooling", model.pooling())
                 .tag("post_processing", model.postProcessing()).tag("dims", Integer.toString(model.dims()))
@@ -86,6 +127,8 @@ public final class PipelineMetrics {
      * tokens, token slots, and the padded share so far.
      */
     public void engine(Supplier<EngineStats> stats) {
+        // Meters hold their state weakly: keep the supplier (often a method reference made for this call) alive.
+        engineStats = stats;
         FunctionCounter.builder("bertstream.engine.passes", stats, s -> s.get().passes())
                 .description("forward passes").register(registry);
         FunctionCounter.builder("bertstream.engine.tokens.real", stats, s -> s.get().realTokens())
@@ -93,7 +136,43 @@ public final class PipelineMetrics {
         FunctionCounter.builder("bertstream.engine.tokens.slots", stats, s -> s.get().paddedSlots())
                 .description("token slots computed (rows x longest per pass)").register(registry);
         Gauge.builder("bertstream.engine.padded.token.share", stats, s -> s.get().paddedShare())
-                .description("share of computed token slots that were padding, since start").register(registry);
+                .description("share of computed token slots that were padding, since start").strongReference(true)
+                .register(registry);
+    }
+
+    /** The inference queue's depth. */
+    void queue(InferenceQueue queue) {
+        gauge("bertstream.inference.queue.texts", queue, InferenceQueue::queuedTexts, "texts waiting for the model");
+        gauge("bertstream.inference.queue.tokens", queue, InferenceQueue::queuedTokens,
+                "tokens of the texts waiting for the model");
+        gauge("bertstream.inference.queue.bytes", queue, InferenceQueue::queuedBytes,
+                "bytes of the texts waiting for the model");
+    }
+
+    /** Whether processing is paused by an infrastructure fault, by cause. */
+    void faults(Faults faults) {
+        for (Faults.Kind kind : Faults.Kind.values()) {
+            Gauge.builder("bertstream.paused", faults, f -> f.active(kind) ? 1 : 0)
+                    .description("1 while processing is paused because this part of the infrastructure fails")
+                    .tag("cause", kind.tag()).register(registry);
+            Counter.builder("bertstream.infrastructure.faults").tag("kind", kind.tag())
+                    .description("infrastructure faults that paused processing").register(registry);
+        }
+    }
+
+    /** Stalled tasks and the current rebalance's duration, as /health sees them. */
+    void supervision(Supplier<Integer> stalledTasks, Supplier<Long> rebalancingMillis) {
+        // Gauges hold their state weakly unless told otherwise: these suppliers live nowhere else.
+        Gauge.builder("bertstream.tasks.stalled", stalledTasks, s -> s.get())
+                .description("tasks with waiting events that made no progress for longer than bertstream.health.max-stall-ms")
+                .strongReference(true).register(registry);
+        Gauge.builder("bertstream.rebalance.seconds", rebalancingMillis, s -> s.get() / 1000.0)
+                .description("how long the current rebalance has lasted; 0 when not rebalancing").strongReference(true)
+                .register(registry);
+    }
+
+    private <T> void gauge(String name, T object, ToDoubleFunction<T> value, String description) {
+        Gauge.builder(name, object, value).description(description).register(registry);
     }
 
     void eventIn() {
@@ -118,18 +197,60 @@ public final class PipelineMetrics {
         deadLettered.get(stage).increment();
     }
 
+    void oversized(SizeLimits.Kind kind) {
+        oversized.get(kind).increment();
+    }
+
     void cache(boolean hit) {
         (hit ? cacheHits : cacheMisses).increment();
     }
 
-    void batch(CloseReason reason, int size, int maxRecords, long realTokens, long paddedTokens, long inferenceNanos) {
+    void batch(CloseReason reason, int size, int maxRecords, long realTokens, long paddedTokens) {
         batchesClosed.get(reason).increment();
         batchSize.record(size);
         batchFill.record((double) size / maxRecords);
         if (paddedTokens > 0) {
             paddedTokenShare.record(1.0 - (double) realTokens / paddedTokens);
         }
-        inference.record(Duration.ofNanos(inferenceNanos));
+    }
+
+    void microBatchInferred(long nanos) {
+        inference.record(Duration.ofNanos(nanos));
+    }
+
+    void run(int texts, long nanos) {
+        runs.record(Duration.ofNanos(nanos));
+        runTexts.record(texts);
+    }
+
+    void backpressure(long waitedNanos) {
+        backpressure.increment(waitedNanos / 1e9);
+    }
+
+    /** A retry of something that failed: isolating a failed run, probing a failed part of the infrastructure. */
+    void retry(String kind) {
+        retries.computeIfAbsent(kind, k -> Counter.builder("bertstream.retries").tag("kind", k)
+                .description("retries after failures: isolation of a failed run, probes of a failing engine or registry")
+                .register(registry)).increment();
+    }
+
+    void fault(Faults.Kind kind) {
+        registry.counter("bertstream.infrastructure.faults", "kind", kind.tag()).increment();
+    }
+
+    void probe(Faults.Kind kind, boolean passed) {
+        retry(kind.tag() + "-probe");
+    }
+
+    void threadFailed(boolean replaced) {
+        threadFailures.increment();
+        if (replaced) {
+            threadReplacements.increment();
+        }
+    }
+
+    void productionError(boolean retried) {
+        (retried ? productionRetries : productionFailures).increment();
     }
 
     public double eventsIn() {
@@ -150,5 +271,13 @@ public final class PipelineMetrics {
 
     public double batchesClosed(CloseReason reason) {
         return batchesClosed.get(reason).count();
+    }
+
+    public double oversizedCount(SizeLimits.Kind kind) {
+        return oversized.get(kind).count();
+    }
+
+    public double threadFailures() {
+        return threadFailures.count();
     }
 }

@@ -111,10 +111,17 @@ public final class Replay implements AutoCloseable {
                 || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue()));
     }
 
-    /** Polls until caught up (then the caller closes the app, which commits the last outputs) or the timeout. */
+    /**
+     * Polls until caught up (then the caller closes the app, which commits the last outputs) or the timeout.
+     *
+     * @throws IllegalStateException when the app stopped on its own (stream threads failing past the bound)
+     */
     public boolean awaitCaughtUp(BertstreamApp app, Duration timeout) throws ExecutionException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!caughtUp(app)) {
+            if (app.failure().isPresent()) {
+                throw new IllegalStateException(app.failure().get());
+            }
             if (System.nanoTime() > deadline) {
                 return false;
             }

@@ -7,6 +7,7 @@ import io.bertstream.engine.backend.Backend;
 import io.bertstream.engine.backend.Device;
 import io.bertstream.engine.backend.Precision;
 import io.bertstream.engine.text.LengthPolicy;
+import io.bertstream.extract.EmbedOutcome;
 import io.bertstream.extract.ExtractionSpec;
 import io.bertstream.extract.Extractor;
 import io.bertstream.extract.LayerSpec;
@@ -28,12 +29,23 @@ public final class SharedModel implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SharedModel.class);
 
+    /** Texts the warm-up embeds; every one must come out as a vector, or the settings reject every text. */
+    static final List<String> WARM_UP_TEXTS = List.of("warm-up",
+            "A somewhat longer sentence to warm up the model with a second length.",
+            "and a third one of yet another length, so that a batch of several rows runs too");
+
     private final EmbeddingEngine engine;
     private final TextEmbedder embedder;
+    private final SegmentShape shape;
+    private final boolean owned;
+    private volatile String keepOpen;
+    private boolean closed;
 
-    private SharedModel(EmbeddingEngine engine, TextEmbedder embedder) {
+    private SharedModel(EmbeddingEngine engine, TextEmbedder embedder, SegmentShape shape, boolean owned) {
         this.engine = engine;
         this.embedder = embedder;
+        this.shape = shape;
+        this.owned = owned;
     }
 
     /**
@@ -46,7 +58,9 @@ public final class SharedModel implements AutoCloseable {
         EmbeddingEngine engine = EmbeddingEngine.open(config.require(MODEL), engineOptions(config));
         try {
             checkPinned(config.optional(MODEL_SHA256), config.require(MODEL), engine.model().identity().sha256());
-            return new SharedModel(engine, new Extractor(engine, extractionSpec(config)));
+            var extractor = new Extractor(engine, extractionSpec(config));
+            return new SharedModel(engine, extractor,
+                    SegmentShape.of(extractor.plan().lengthPolicy(), engine.model().maxTokens()), true);
         } catch (RuntimeException e) {
             engine.close();
             throw e;
@@ -108,11 +122,34 @@ public final class SharedModel implements AutoCloseable {
 
     /** Wraps an embedder someone else owns (tests, the demo): closing this leaves it open. */
     public static SharedModel of(TextEmbedder embedder) {
-        return new SharedModel(null, embedder);
+        return of(embedder, new SegmentShape(LengthPolicy.Mode.HEAD, 512, 0));
+    }
+
+    /** Wraps an embedder someone else owns, which cuts texts as {@code shape} says. */
+    public static SharedModel of(TextEmbedder embedder, SegmentShape shape) {
+        return new SharedModel(null, embedder, shape, false);
+    }
+
+    /** Takes ownership of an embedder (a test double standing in for a model): closing this closes it. */
+    static SharedModel owning(TextEmbedder embedder, SegmentShape shape) {
+        return new SharedModel(null, embedder, shape, true);
     }
 
     public TextEmbedder embedder() {
         return embedder;
+    }
+
+    /** How the model cuts texts: what the stream needs to know of an event's work in advance. */
+    public SegmentShape shape() {
+        return shape;
+    }
+
+    /**
+     * Something may still run on the model (a stream thread or the inference worker did not stop in time): closing
+     * it would free native memory under a running pass, so {@link #close()} leaves it to the OS at exit instead.
+     */
+    void keepOpen(String reason) {
+        keepOpen = reason;
     }
 
     /** The engine's forward-pass counters; null when this wraps an embedder someone else owns. */
@@ -120,22 +157,50 @@ public final class SharedModel implements AutoCloseable {
         return engine == null ? null : engine.stats();
     }
 
-    /** First calls are slow (allocator, thread pools): pay that before reporting healthy. */
-    public void warmUp() {
+    /**
+     * First calls are slow (allocator, thread pools): pay that before reporting healthy. Also proves that the
+     * settings let ordinary texts through: a warm-up text that is rejected, or a model that throws on them, refuses
+     * the start (settings such as {@code bertstream.length.max-tokens=2} would otherwise dead-letter every event).
+     *
+     * @return the warm-up texts' vectors
+     * @throws IllegalArgumentException when the settings reject ordinary texts
+     */
+    public List<EmbedOutcome.Embedded> warmUp() {
         long started = System.nanoTime();
-        var texts = List.of("warm-up", "A somewhat longer sentence to warm up the model with a second length.",
-                "and a third one of yet another length, so that a batch of several rows runs too");
+        List<EmbedOutcome> outcomes = List.of();
         for (int round = 0; round < 3; round++) {
-            embedder.embedAll(texts);
+            try {
+                outcomes = embedder.embedAll(WARM_UP_TEXTS);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the model cannot embed ordinary texts with these settings: "
+                        + e.getMessage(), e);
+            }
+        }
+        for (int i = 0; i < outcomes.size(); i++) {
+            if (outcomes.get(i) instanceof EmbedOutcome.Rejected rejected) {
+                throw new IllegalArgumentException("the settings reject ordinary texts: the warm-up text \""
+                        + WARM_UP_TEXTS.get(i) + "\" was rejected (" + rejected.reason() + "); check bertstream.length.*");
+            }
         }
         log.info("model {} warmed up in {} ms", embedder.info().name(), (System.nanoTime() - started) / 1_000_000);
+        return outcomes.stream().map(EmbedOutcome.Embedded.class::cast).toList();
     }
 
     @Override
-    public void close() {
-        if (engine != null) {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (keepOpen != null) {
+            log.warn("not closing the model: {}; its native memory is freed when the process exits", keepOpen);
+            return;
+        }
+        if (owned) {
             embedder.close();
-            engine.close();
+            if (engine != null) {
+                engine.close();
+            }
         }
     }
 }

@@ -11,17 +11,55 @@ import java.util.regex.Pattern;
  * @param outputTopic     topic of the embedding records
  * @param deadLetterTopic topic of the records that could not be embedded
  * @param batch           micro-batch limits
- * @param cacheMaxEntries embedding cache entries per task; 0 turns the cache off
+ * @param cache           the embedding cache of each task; off when {@code maxEntries} is 0
  * @param extraction      extraction settings the model identity does not show (length policy, document vector);
  *                        part of the cache key, so a changed setting never serves stale vectors
  * @param maxInputBytes   larger input values are dead-lettered instead of embedded
  * @param includeText     echo the text (or chunk) in each output record
- * @param maxRecordBytes  largest record the producer may send (its max.request.size, less headroom); larger
- *                        outputs are dead-lettered and larger dead-letter values are cut to this size
+ * @param maxRecordBytes  largest record bertstream produces, on top of what the producer and the topics accept
+ *                        ({@link SizeLimits}): larger outputs are dead-lettered, larger dead letters are cut
+ * @param events          how much work one event may ask of the model
  */
 public record TopologySettings(List<String> inputTopics, Pattern inputPattern, String outputTopic,
-                               String deadLetterTopic, BatchPolicy batch, int cacheMaxEntries, String extraction, int maxInputBytes,
-                               boolean includeText, int maxRecordBytes) {
+                               String deadLetterTopic, BatchPolicy batch, Cache cache, String extraction, int maxInputBytes,
+                               boolean includeText, int maxRecordBytes, EventLimits events) {
+
+    /**
+     * Bounds of each task's embedding cache: at most {@code maxEntries} texts and {@code maxBytes} bytes of encoded
+     * vectors, least recently used out first. Per task, so a process holds up to maxBytes per active task, and as
+     * much again per standby task.
+     */
+    public record Cache(int maxEntries, long maxBytes) {
+
+        public Cache {
+            if (maxEntries < 0 || maxBytes < 0) {
+                throw new IllegalArgumentException("cache bounds must not be negative: " + maxEntries + " entries, "
+                        + maxBytes + " bytes");
+            }
+        }
+
+        public static Cache off() {
+            return new Cache(0, 0);
+        }
+
+        boolean enabled() {
+            return maxEntries > 0 && maxBytes > 0;
+        }
+    }
+
+    /**
+     * Work one event may ask for: its tokens (counted before truncation) and, in chunk mode, its chunks. An event
+     * over either is dead-lettered with the key to raise in the reason.
+     */
+    public record EventLimits(int maxTokens, int maxChunks) {
+
+        public EventLimits {
+            if (maxTokens < 1 || maxChunks < 1) {
+                throw new IllegalArgumentException("event limits must be positive: " + maxTokens + " tokens, "
+                        + maxChunks + " chunks");
+            }
+        }
+    }
 
     public TopologySettings {
         inputTopics = List.copyOf(inputTopics);

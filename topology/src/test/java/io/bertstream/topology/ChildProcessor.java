@@ -37,24 +37,13 @@ final class ChildProcessor implements AutoCloseable {
         return start(config, workDir, name, List.of());
     }
 
-    /** The same, with JVM options after the usual ones (so e.g. a log level given here wins). */
-    static ChildProcessor start(Map<String, String> config, Path workDir, String name, List<String> jvmOptions) throws IOException {
-        Path file = workDir.resolve(name + ".properties");
-        var props = new Properties();
-        props.putAll(config);
-        try (var out = Files.newBufferedWriter(file)) {
-            props.store(out, null);
-        }
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var command = new java.util.ArrayList<>(List.of(java, "-Xmx768m", "-XX:+UseSerialGC",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-Dorg.slf4j.simpleLogger.log." + MicroBatchProcessor.class.getName() + "=info"));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", classpath, ProcessorChildMain.class.getName(), file.toString()));
-        var process = new ProcessBuilder(command)
-                .redirectError(workDir.resolve(name + ".log").toFile())
-                .start();
+    /**
+     * The same with extra JVM options after the usual ones (so e.g. a log level given here wins), e.g.
+     * -Dbertstream.test.fake-embedder=... (see {@link ProcessorChildMain}).
+     */
+    static ChildProcessor start(Map<String, String> config, Path workDir, String name, List<String> jvmOptions)
+            throws IOException {
+        Process process = launch(config, workDir, name, jvmOptions);
         var stdout = new BufferedReader(new InputStreamReader(process.getInputStream()));
         String line;
         while ((line = stdout.readLine()) != null) {
@@ -67,6 +56,28 @@ final class ChildProcessor implements AutoCloseable {
         String log = Files.readString(workDir.resolve(name + ".log"));
         throw new IllegalStateException("child " + name + " exited with " + exit + ":\n"
                 + log.substring(Math.max(0, log.length() - 4000)));
+    }
+
+    /** Starts a child and returns its process at once (for children expected to fail at start). */
+    static Process launch(Map<String, String> config, Path workDir, String name, List<String> jvmOptions)
+            throws IOException {
+        Path file = workDir.resolve(name + ".properties");
+        var props = new Properties();
+        props.putAll(config);
+        try (var out = Files.newBufferedWriter(file)) {
+            props.store(out, null);
+        }
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var command = new java.util.ArrayList<>(List.of(java, "-Xmx768m", "-XX:+UseSerialGC",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dorg.slf4j.simpleLogger.log." + MicroBatchProcessor.class.getName() + "=info",
+                "-Dorg.slf4j.simpleLogger.log." + BertstreamApp.class.getName() + "=info"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", classpath, ProcessorChildMain.class.getName(), file.toString()));
+        return new ProcessBuilder(command)
+                .redirectError(workDir.resolve(name + ".log").toFile())
+                .start();
     }
 
     private static int waitFor(Process process) {
@@ -138,6 +149,31 @@ final class ChildProcessor implements AutoCloseable {
     void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
+    }
+
+    /** SIGTERM, as an orchestrator stops a container; the exit code once the child is gone. */
+    int terminate(Duration patience) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(patience.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            process.waitFor();
+            throw new IllegalStateException("child did not stop within " + patience + " of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    /** Waits for the child to exit on its own; its exit code. */
+    int awaitExit(Duration patience) throws InterruptedException {
+        if (!process.waitFor(patience.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("child still running after " + patience);
+        }
+        return process.exitValue();
+    }
+
+    /** /health's status code and body. */
+    HttpResponse<String> health() throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + metricsPort + "/health"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Override

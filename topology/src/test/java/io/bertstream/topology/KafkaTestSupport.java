@@ -113,6 +113,31 @@ final class KafkaTestSupport {
         return records;
     }
 
+    /** Reads several topics from the start with read_committed until {@code done} holds or the timeout passes. */
+    static List<ConsumerRecord<String, byte[]>> readCommitted(List<String> topics, Duration timeout,
+                                                              Predicate<List<ConsumerRecord<String, byte[]>>> done) {
+        var records = new ArrayList<ConsumerRecord<String, byte[]>>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker().bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, unique("reader"),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(topics);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!done.test(records) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            long grace = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+            while (System.nanoTime() < grace) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
     static EmbeddingRecord decode(ConsumerRecord<String, byte[]> record) {
         return new AvroDeserializer<>(EmbeddingRecord.class, null).deserialize(record.topic(), record.value());
     }

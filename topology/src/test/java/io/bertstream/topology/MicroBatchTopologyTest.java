@@ -3,10 +3,7 @@ package io.bertstream.topology;
 import io.bertstream.avro.EmbeddingRecord;
 import io.bertstream.extract.EmbedOutcome;
 import io.bertstream.serde.AvroDeserializer;
-import io.bertstream.serde.OutputFormat;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -18,17 +15,19 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The processor on Kafka Streams' TopologyTestDriver with the real MiniLM model: batching, keys, order, DLQ. */
+/**
+ * The processor on Kafka Streams' TopologyTestDriver with the real MiniLM model behind the inference queue: batching,
+ * keys, order, vectors, DLQ. The outcomes come back asynchronously: {@link TestPipeline#await} lets the punctuation
+ * collect them.
+ */
 class MicroBatchTopologyTest {
 
     private static final String IN = "texts";
@@ -39,6 +38,7 @@ class MicroBatchTopologyTest {
     @TempDir
     Path stateDir;
 
+    private TestPipeline pipeline;
     private TopologyTestDriver driver;
     private TestInputTopic<String, String> input;
     private TestOutputTopic<String, EmbeddingRecord> output;
@@ -46,30 +46,32 @@ class MicroBatchTopologyTest {
     private PipelineMetrics metrics;
 
     private void start(BatchPolicy batch, int cacheEntries, int maxInputBytes) {
-        start(new TopologySettings(List.of(IN), null, OUT, DLQ, batch, cacheEntries, "", maxInputBytes, false,
-                1_000_000));
+        start(new TopologySettings(List.of(IN), null, OUT, DLQ, batch,
+                new TopologySettings.Cache(cacheEntries, 64L << 20), "", maxInputBytes, false, 1_000_000,
+                new TopologySettings.EventLimits(262_144, 256)));
     }
 
     private void start(TopologySettings settings) {
-        metrics = new PipelineMetrics(new SimpleMeterRegistry());
-        var topology = EmbeddingTopology.build(settings, TestModel.embedder(),
-                io.bertstream.serde.TextDecoder.json("/text", "/id"),
-                OutputFormat.SINGLE_OBJECT.serializer(Map.of()), metrics);
-        var props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "ttd");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(topology, props, Instant.ofEpochMilli(1_000_000));
-        input = driver.createInputTopic(IN, Serdes.String().serializer(), Serdes.String().serializer());
+        pipeline = new TestPipeline(settings, TestModel.embedder(), TestModel.shared().shape(),
+                SizeLimits.uniform(1_000_000),
+                BertstreamConfig.of(Map.of(), Map.of()).inferenceSettings(), stateDir);
+        metrics = pipeline.metrics;
+        driver = pipeline.driver;
+        input = pipeline.input(IN);
         output = driver.createOutputTopic(OUT, Serdes.String().deserializer(),
                 new AvroDeserializer<>(EmbeddingRecord.class, null));
-        deadLetters = driver.createOutputTopic(DLQ, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        deadLetters = pipeline.bytesOutput(DLQ);
+    }
+
+    /** Until the output topic holds {@code n} records (not read yet). */
+    private void awaitOutputs(int n) {
+        pipeline.await(() -> output.getQueueSize() >= n);
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (pipeline != null) {
+            pipeline.close();
         }
     }
 
@@ -82,7 +84,7 @@ class MicroBatchTopologyTest {
     }
 
     private int pending() {
-        return (int) driver.getKeyValueStore(MicroBatchProcessor.PENDING_STORE).approximateNumEntries();
+        return (int) pipeline.pending();
     }
 
     @Test
@@ -97,6 +99,7 @@ class MicroBatchTopologyTest {
         assertEquals(3, pending(), "the open batch lives in the changelogged store");
 
         input.pipeInput("k3", event("id-3", texts.get(3)));
+        awaitOutputs(4);
         List<TestRecord<String, EmbeddingRecord>> records = output.readRecordsToList();
         assertEquals(4, records.size());
         List<EmbedOutcome> direct = TestModel.embedder().embedAll(texts);
@@ -130,6 +133,7 @@ class MicroBatchTopologyTest {
         input.pipeInput("b", event("b", shortText));
         assertTrue(output.isEmpty());
         input.pipeInput("c", event("c", longText));
+        awaitOutputs(2);
         assertEquals(List.of("a", "b"), outputKeys(), "the open batch closes before the long text joins");
         assertEquals(1, pending());
         assertEquals(1.0, metrics.batchesClosed(PipelineMetrics.CloseReason.TOKENS));
@@ -143,6 +147,7 @@ class MicroBatchTopologyTest {
         driver.advanceWallClockTime(Duration.ofMillis(1500));
         assertTrue(output.isEmpty(), "not yet lingered long enough");
         driver.advanceWallClockTime(Duration.ofMillis(600));
+        awaitOutputs(2);
         assertEquals(List.of("a", "b"), outputKeys());
         assertEquals(1.0, metrics.batchesClosed(PipelineMetrics.CloseReason.LINGER));
     }
@@ -168,6 +173,7 @@ class MicroBatchTopologyTest {
         bytesIn.pipeInput("k-blank".getBytes(StandardCharsets.UTF_8), blank);
         input.pipeInput("good-2", event("good-2", "another good sentence"));
         bytesIn.pipeInput("k-empty-2".getBytes(StandardCharsets.UTF_8), empty);
+        awaitOutputs(2);
 
         List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
         assertEquals(List.of("k-malformed", "k-null", "k-utf8", "k-big", "k-notext", "k-empty", "k-blank", "k-empty-2"),
@@ -204,6 +210,7 @@ class MicroBatchTopologyTest {
         start(new BatchPolicy(1, 100_000, LONG_LINGER), 16, 1_000_000);
         input.pipeInput("a", event("a", "the same words twice"));
         input.pipeInput("b", event("b", "the same words twice"));
+        awaitOutputs(2);
         List<TestRecord<String, EmbeddingRecord>> records = output.readRecordsToList();
         assertEquals(List.of("a", "b"), records.stream().map(TestRecord::key).toList());
         assertArrayEquals(toArray(records.get(0).value().getVector()), toArray(records.get(1).value().getVector()));
@@ -215,11 +222,13 @@ class MicroBatchTopologyTest {
     @Test
     void aTopicPatternReadsEveryMatchingTopicAndRecordsWhichOneInTheLineage() {
         start(new TopologySettings(List.of(), java.util.regex.Pattern.compile("texts\\..*"), OUT, DLQ,
-                new BatchPolicy(2, 100_000, LONG_LINGER), 0, "", 1_000_000, true, 1_000_000));
+                new BatchPolicy(2, 100_000, LONG_LINGER), TopologySettings.Cache.off(), "", 1_000_000, true, 1_000_000,
+                new TopologySettings.EventLimits(262_144, 256)));
         driver.createInputTopic("texts.en", Serdes.String().serializer(), Serdes.String().serializer())
                 .pipeInput("a", event("a", "good morning"));
         driver.createInputTopic("texts.de", Serdes.String().serializer(), Serdes.String().serializer())
                 .pipeInput("b", event("b", "guten Morgen"));
+        awaitOutputs(2);
         var records = output.readRecordsToList();
         assertEquals(List.of("a", "b"), records.stream().map(TestRecord::key).toList());
         assertEquals("texts.en", records.get(0).value().getSource().getTopic());

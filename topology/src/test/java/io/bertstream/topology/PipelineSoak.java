@@ -26,8 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The soak: a million events (-Dsoak.events=N to change) through the whole app on the real broker and model,
- * sampling heap after GC and the process RSS as it goes. Not part of CI: {@code mvn -pl topology -Psoak test}.
- * Writes target/soak-report.md.
+ * sampling every 10 s the throughput since the last sample, heap after GC, the process RSS and the JVM's native
+ * memory (Native Memory Tracking, committed; the soak profile turns it on). Not part of CI:
+ * {@code mvn -B -o -pl topology -am -Psoak test -Dtest=PipelineSoak -Dsurefire.failIfNoSpecifiedTests=false}.
+ * Writes target/soak-report.md (a table and a summary).
  */
 class PipelineSoak {
 
@@ -37,7 +39,7 @@ class PipelineSoak {
     @TempDir
     Path stateDir;
 
-    record Sample(long seconds, long emitted, long heapMiB, long rssMiB) {
+    record Sample(long seconds, long emitted, long heapMiB, long rssMiB, long nativeMiB) {
     }
 
     @Test
@@ -55,7 +57,7 @@ class PipelineSoak {
         var seen = new BitSet(n);
         var samples = new ArrayList<Sample>();
         long started = System.nanoTime();
-        try (var app = new BertstreamApp(BertstreamConfig.of(settings, Map.of()), SharedModel.of(TestModel.embedder())).start();
+        try (var app = new BertstreamApp(BertstreamConfig.of(settings, Map.of()), TestModel.shared()).start();
              var producer = producer(1 << 20);
              var consumer = new KafkaConsumer<>(Map.<String, Object>of(
                      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker().bootstrapServers(),
@@ -96,12 +98,13 @@ class PipelineSoak {
             assertEquals(0, duplicates, "no event embedded twice");
             assertEquals(n, seen.cardinality(), "every event embedded");
         }
-        report(n, samples);
+        report(n, samples, (System.nanoTime() - started) / 1e9);
         // Flat: the last quarter of the run uses no more than 25% more than the second quarter.
         var steady = samples.subList(samples.size() / 4, samples.size() / 2);
         var late = samples.subList(3 * samples.size() / 4, samples.size());
         assertTrue(max(late, Sample::heapMiB) <= 1.25 * max(steady, Sample::heapMiB) + 16, "heap flat");
-        assertTrue(max(late, Sample::rssMiB) <= 1.25 * max(steady, Sample::rssMiB) + 64, "native memory flat");
+        assertTrue(max(late, Sample::rssMiB) <= 1.25 * max(steady, Sample::rssMiB) + 64, "RSS flat");
+        assertTrue(max(late, Sample::nativeMiB) <= 1.25 * max(steady, Sample::nativeMiB) + 64, "native memory flat");
     }
 
     private static String sentence(Random random) {
@@ -122,15 +125,41 @@ class PipelineSoak {
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
         long rssKiB = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
                 .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(0);
-        var sample = new Sample(seconds, emitted, heap, rssKiB >> 10);
-        System.out.printf("soak t=%ds out=%d heap=%d MiB rss=%d MiB%n", seconds, emitted, heap, sample.rssMiB());
+        var sample = new Sample(seconds, emitted, heap, rssKiB >> 10, nativeCommittedMiB());
+        System.out.printf("soak t=%ds out=%d heap=%d MiB rss=%d MiB native=%d MiB%n", seconds, emitted, heap,
+                sample.rssMiB(), sample.nativeMiB());
         return sample;
     }
 
-    private static void report(int n, List<Sample> samples) throws IOException {
-        var md = new StringBuilder("# Soak: " + n + " events\n\n| t (s) | records out | heap after GC (MiB) | RSS (MiB) |\n|---|---|---|---|\n");
-        samples.forEach(s -> md.append("| ").append(s.seconds()).append(" | ").append(s.emitted()).append(" | ")
-                .append(s.heapMiB()).append(" | ").append(s.rssMiB()).append(" |\n"));
+    /** The JVM's committed memory as Native Memory Tracking counts it (heap included); -1 when NMT is off. */
+    private static long nativeCommittedMiB() {
+        try {
+            String summary = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
+                    new Object[] {new String[] {"summary"}}, new String[] {String[].class.getName()});
+            var total = java.util.regex.Pattern.compile("Total: reserved=(\\d+)KB, committed=(\\d+)KB").matcher(summary);
+            return total.find() ? Long.parseLong(total.group(2)) >> 10 : -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static void report(int n, List<Sample> samples, double seconds) throws IOException {
+        var md = new StringBuilder("# Soak: " + n + " events in " + Math.round(seconds) + " s ("
+                + Math.round(n / seconds) + " events/s end to end)\n\n"
+                + "Heap after a full GC; RSS of the process (broker, model and processor in one JVM); native: committed"
+                + " memory as Native Memory Tracking counts it (heap included, ONNX Runtime's own allocations not).\n\n"
+                + "| t (s) | records out | events/s since last | heap after GC (MiB) | RSS (MiB) | NMT committed (MiB) |\n"
+                + "|---|---|---|---|---|---|\n");
+        Sample previous = null;
+        for (Sample s : samples) {
+            double rate = previous == null || s.seconds() == previous.seconds() ? 0
+                    : (double) (s.emitted() - previous.emitted()) / (s.seconds() - previous.seconds());
+            md.append("| ").append(s.seconds()).append(" | ").append(s.emitted()).append(" | ")
+                    .append(Math.round(rate)).append(" | ").append(s.heapMiB()).append(" | ").append(s.rssMiB())
+                    .append(" | ").append(s.nativeMiB()).append(" |\n");
+            previous = s;
+        }
         Files.writeString(Path.of("target", "soak-report.md"), md.toString());
     }
 }

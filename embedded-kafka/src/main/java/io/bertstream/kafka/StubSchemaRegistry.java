@@ -1,4 +1,4 @@
-package io.bertstream.serde;
+package io.bertstream.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,11 +22,13 @@ import java.util.regex.Pattern;
  * bertstream makes: {@code POST /subjects/{subject}/versions} (→ {@code {"id":N}}; the same schema text
  * gets the same id) and {@code GET /schemas/ids/{id}} (→ {@code {"schema":"…"}} or 404 with
  * {@code error_code 40403}). No Confluent server can run here, so this is a mock, used only for the
- * registry protocol. It records requests and can fail the next N of them with a 500.
+ * registry protocol. It records requests and can fail the next N of them with a 500, or answer every request
+ * with a given error status (503 down, 401 refused credentials) until told otherwise. Lives here, with the other
+ * in-process stand-ins for the Kafka ecosystem, so serde's and the topology's tests share one copy.
  */
-final class StubSchemaRegistry implements AutoCloseable {
+public final class StubSchemaRegistry implements AutoCloseable {
 
-    record Request(String method, String path, String contentType, String authorization, String body) {
+    public record Request(String method, String path, String contentType, String authorization, String body) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,23 +42,29 @@ final class StubSchemaRegistry implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger failuresToServe = new AtomicInteger();
     private final AtomicInteger nextId = new AtomicInteger(100);
+    private final AtomicInteger failingWith = new AtomicInteger();
 
-    StubSchemaRegistry() throws IOException {
+    public StubSchemaRegistry() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return requests;
     }
 
-    void failNext(int count) {
+    public void failNext(int count) {
         failuresToServe.set(count);
+    }
+
+    /** From now on every request is answered with {@code status} (e.g. 503, 401); 0 serves normally again. */
+    public void failAllWith(int status) {
+        failingWith.set(status);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -65,6 +73,11 @@ final class StubSchemaRegistry implements AutoCloseable {
         requests.add(new Request(exchange.getRequestMethod(), URLDecoder.decode(path, StandardCharsets.UTF_8),
                 exchange.getRequestHeaders().getFirst("Content-Type"),
                 exchange.getRequestHeaders().getFirst("Authorization"), body));
+        int failing = failingWith.get();
+        if (failing != 0) {
+            respond(exchange, failing, "{\"error_code\":" + failing + ",\"message\":\"stub answers " + failing + "\"}");
+            return;
+        }
         if (failuresToServe.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             respond(exchange, 500, "{\"error_code\":50001,\"message\":\"Error in the backend data store\"}");
             return;
@@ -96,7 +109,7 @@ final class StubSchemaRegistry implements AutoCloseable {
         exchange.close();
     }
 
-    static JsonNode parse(String json) throws IOException {
+    public static JsonNode parse(String json) throws IOException {
         return JSON.readTree(json);
     }
 
