@@ -72,7 +72,7 @@ public final class ReportWriter {
                 p.latency().p50Millis(), p.latency().p99Millis())));
         md.append("\n| ratio | value | goal | met |\n|---|---|---|---|\n");
         for (Ratio r : report.ratios()) {
-            md.append(f("| %s | %s | %s %s | %s |%n", r.name(), r.value() == null ? "n/a" : f("%.3f", r.value()),
+            md.append(f("| %s | %s | %s %s | %s |%n", r.name(), r.value() == null ? "n/a" : value(r),
                     r.atMost() ? "<=" : ">=", goal(r), r.met() ? "yes" : "no"));
         }
         report.notes().forEach(note -> md.append("\n- ").append(note));
@@ -92,8 +92,13 @@ public final class ReportWriter {
     }
 
     public static String ratioLine(Ratio r) {
-        return f("ratio %-32s %8s  (goal %s %s: %s)", r.name(), r.value() == null ? "n/a" : f("%.3f", r.value()),
+        return f("ratio %-32s %8s  (goal %s %s: %s)", r.name(), r.value() == null ? "n/a" : value(r),
                 r.atMost() ? "<=" : ">=", goal(r), r.value() == null ? "not measured" : r.met() ? "met" : "MISSED");
+    }
+
+    /** Three decimals, five against a goal like 0.999 (a cosine of 0.9996 must not print as 1.000). */
+    private static String value(Ratio r) {
+        return f(r.goal() > 0.99 && r.goal() < 1 ? "%.5f" : "%.3f", r.value());
     }
 
     /** 1.5, 0.95, 0.999: as many digits as the goal has. */

@@ -77,12 +77,12 @@ public final class SharedModel implements AutoCloseable {
     }
 
     /**
-     * How the model runs, from bertstream.backend / device / threads / engine.max-pass-tokens: the one place engine
+     * How the model runs, from bertstream.backend / device / precision / threads / engine.max-pass-tokens: the one place engine
      * options are made from settings, for the service and the command line's options alike.
      */
     public static EngineOptions engineOptions(BertstreamConfig config) {
         return new EngineOptions(config.getEnum(BACKEND, Backend.class), config.getEnum(DEVICE, Device.class),
-                Precision.FP32, config.getInt(ENGINE_MAX_PASS_TOKENS), config.getInt(THREADS));
+                config.getEnum(PRECISION, Precision.class), config.getInt(ENGINE_MAX_PASS_TOKENS), config.getInt(THREADS));
     }
 
     /**
