@@ -72,7 +72,7 @@ public final class ReplayCommand implements Callable<Integer> {
             settings = Replay.configure(live, new Replay.Request(appId, output, deadLetterTopic, allowLiveOutput), Instant.now())
                     .with(Map.of(BertstreamConfig.METRICS_PORT, Integer.toString(metricsPort)));
             settings.topologySettings();
-            model = SharedModel.open(settings);
+            model = Distributions.explained(() -> SharedModel.open(settings));
         } catch (IllegalArgumentException e) {
             System.err.println("replay: " + e.getMessage());
             return 2;

@@ -1,9 +1,9 @@
-package io.bertstream.cli;
+package io.bertstream.demo;
 
 import io.bertstream.avro.EmbeddingRecord;
-import io.bertstream.cli.demo.DemoCorpus;
-import io.bertstream.cli.demo.OutputReader;
-import io.bertstream.cli.demo.SemanticSearch;
+import io.bertstream.cli.Bertstream;
+import io.bertstream.cli.Distributions;
+import io.bertstream.cli.ToolCommand;
 import io.bertstream.engine.model.ModelLoader;
 import io.bertstream.extract.EmbedOutcome;
 import io.bertstream.extract.ModelInfo;
@@ -36,7 +36,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -48,14 +47,15 @@ import java.util.stream.Stream;
             "Everything runs in this process, offline: a real single-node KRaft broker, the bertstream Kafka Streams "
                 + "processor (exactly-once) with the default model, and a read_committed consumer. The corpus is 256 "
                 + "short texts on 8 topics plus 5 bad records that must land in the dead-letter topic. At the end: "
-                + "counts, throughput, batch fill, and a semantic search over the vectors that came out.",
+                + "counts, throughput, batch fill, a semantic search over the vectors that came out, and a topic head "
+                + "(fit-head's classifier) fitted on half the texts that labels the other half in a second stream.",
             "",
             "Exit code 0 when every text came out and every bad record was dead-lettered, 1 otherwise.",
             "",
             "Examples:",
             "  bertstream demo",
             "  bertstream demo --query \"a recipe for bread\" --query \"black holes\""})
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements ToolCommand {
 
     static final String INPUT_TOPIC = "demo-texts";
     static final String OUTPUT_TOPIC = "demo-embeddings";
@@ -96,13 +96,13 @@ public final class DemoCommand implements Callable<Integer> {
         Path stateDir = Files.createTempDirectory("bertstream-demo-");
         try {
             // Built before anything starts, so a mistyped --set key fails at once
-            return run(out, corpus, BertstreamConfig.of(settings(stateDir, model, overrides), Map.of()));
+            return run(out, corpus, BertstreamConfig.of(settings(stateDir, model, overrides), Map.of()), stateDir);
         } finally {
             deleteRecursively(stateDir);
         }
     }
 
-    private int run(PrintWriter out, DemoCorpus corpus, BertstreamConfig demoConfig) {
+    private int run(PrintWriter out, DemoCorpus corpus, BertstreamConfig demoConfig, Path stateDir) {
         try (EmbeddedKafka broker = step(out, "Starting an embedded Kafka broker (KRaft, in this process)",
                 EmbeddedKafka::start)) {
             broker.createTopics(3, INPUT_TOPIC, OUTPUT_TOPIC);
@@ -117,7 +117,7 @@ public final class DemoCommand implements Callable<Integer> {
 
             BertstreamConfig config = demoConfig.with(
                     Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
-            try (SharedModel shared = step(out, "Loading model " + model, () -> SharedModel.open(config))) {
+            try (SharedModel shared = step(out, "Loading model " + model, () -> Distributions.explained(() -> SharedModel.open(config)))) {
                 ModelInfo info = shared.embedder().info();
                 out.printf("  %s (%s, sha256 %s…): %d dims, layers %s, pooling %s, backend %s%n", info.name(),
                         info.format(), info.sha256().substring(0, 12), info.dims(), info.layers(), info.pooling(),
@@ -138,8 +138,10 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 boolean complete = printSummary(out, corpus, result, batches);
                 printSearch(out, corpus, result, shared.embedder());
+                TopicHead.Outcome head = TopicHead.run(out, broker, config, shared, corpus, stateDir,
+                        Duration.ofSeconds(timeoutSeconds));
                 out.flush();
-                return complete ? Bertstream.OK : Bertstream.PARTIAL_FAILURE;
+                return complete && head.labelled() == head.heldOut() ? Bertstream.OK : Bertstream.PARTIAL_FAILURE;
             }
         }
     }
