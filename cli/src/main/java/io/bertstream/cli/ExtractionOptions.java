@@ -8,8 +8,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Layers, pooling, normalisation, truncation and long-text handling, for embed and fit-pca: the configuration's
- * extraction keys as options, made into an {@link ExtractionSpec} by the service's own code.
+ * Layers, pooling, normalisation, truncation and long-text handling, for embed, fit-pca and fit-head (a head reads the
+ * layers, pooling, normalisation and length policy, and refuses the rest): the configuration's extraction keys as
+ * options, made into an {@link ExtractionSpec} by the service's own code.
  */
 public final class ExtractionOptions {
 

@@ -6,7 +6,7 @@ import io.bertstream.topology.SharedModel;
 import picocli.CommandLine.Option;
 
 /**
- * Which model runs where, for the commands that run one (embed, fit-pca, probe-layers): the configuration's
+ * Which model runs where, for the commands that run one (embed, fit-pca, fit-head, probe-layers): the configuration's
  * bertstream.model, backend, device, precision, threads and engine.max-pass-tokens, as options.
  */
 public final class ModelOptions {
