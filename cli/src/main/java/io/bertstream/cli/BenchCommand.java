@@ -2,6 +2,7 @@ package io.bertstream.cli;
 
 import io.bertstream.bench.BenchOptions;
 import io.bertstream.bench.BenchOptions.PhaseId;
+import io.bertstream.bench.BenchOptions.PipelineShape;
 import io.bertstream.bench.BenchReport;
 import io.bertstream.bench.Benchmark;
 import io.bertstream.bench.ReportWriter;
@@ -17,7 +18,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the engine and the pipeline against peers, in one run: (a) langchain4j embedAll, "
-                + "(b) raw ONNX Runtime, (c) the engine on each backend, (d) producer -> broker -> processor -> consumer.",
+                + "(b) raw ONNX Runtime, (c) the engine on each backend, (d) producer -> broker -> processor -> consumer at each shape (input partitions x stream threads).",
             "Prints sentences/s (median of the runs), GFLOP/s against the measured matmul peak, and the goal ratios."})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -47,6 +48,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--pipeline-set", description = "A processor setting for (d), e.g. bertstream.micro-batch.max-records=256. Repeatable.")
     Map<String, String> pipelineConfig = Map.of();
+
+    @Option(names = "--pipeline-shapes", split = ",", description = "Input partitions x stream threads for (d), each a phase "
+            + "(default 1x1,1x2,4x1,4x2,16x1,16x2; quick 16x2).")
+    List<String> pipelineShapes;
 
     @Option(names = "--out", description = "Write the report here too: .json for JSON, anything else for markdown. Repeatable.")
     List<Path> out = List.of();
@@ -78,6 +83,7 @@ public final class BenchCommand implements Callable<Integer> {
                 base.peakMatrixSize(),
                 pipelineEvents != null ? pipelineEvents : base.pipelineEvents(),
                 selected.isEmpty() ? base.phases() : selected,
-                pipelineConfig);
+                pipelineConfig,
+                pipelineShapes != null ? pipelineShapes.stream().map(PipelineShape::parse).toList() : base.pipelineShapes());
     }
 }
