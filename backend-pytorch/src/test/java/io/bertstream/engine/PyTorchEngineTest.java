@@ -31,6 +31,9 @@ class PyTorchEngineTest extends EngineContract {
         IllegalArgumentException fp16 = assertThrows(IllegalArgumentException.class, () -> EmbeddingEngine.open(minilm,
                 new EngineOptions(Backend.PYTORCH, Device.CPU, Precision.FP16, 8192, 1)));
         assertTrue(fp16.getMessage().contains("FP16 on the CPU is refused"), fp16.getMessage());
+        IllegalArgumentException int8 = assertThrows(IllegalArgumentException.class, () -> EmbeddingEngine.open(minilm,
+                new EngineOptions(Backend.PYTORCH, Device.CPU, Precision.INT8, 8192, 1)));
+        assertTrue(int8.getMessage().contains("ONNX Runtime"), int8.getMessage());
         if (Engine.getEngine("PyTorch").getGpuCount() == 0) {
             IllegalArgumentException noGpu = assertThrows(IllegalArgumentException.class, () -> EmbeddingEngine.open(
                     minilm, new EngineOptions(Backend.PYTORCH, Device.GPU, Precision.BF16, 8192, 1)));

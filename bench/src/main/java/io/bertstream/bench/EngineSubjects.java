@@ -28,18 +28,28 @@ public final class EngineSubjects {
 
     /** One setting per swept token budget, each opening its own engine on {@code backend}. */
     static List<Setting> settings(Backend backend, BenchOptions options) {
+        return settings(backend, Precision.FP32, options);
+    }
+
+    /** As above at a compute precision (int8: the recipe {@code bertstream.precision=int8} ships). */
+    static List<Setting> settings(Backend backend, Precision precision, BenchOptions options) {
         return options.batchTokens().stream()
-                .map(budget -> new Setting("max-batch-tokens " + budget, () -> open(backend, budget, options.threads())))
+                .map(budget -> new Setting("max-batch-tokens " + budget,
+                        () -> open(backend, precision, budget, options.threads())))
                 .toList();
     }
 
-    static Subject open(Backend backend, int maxPassTokens, int threads) {
-        EmbeddingEngine engine = openEngine(backend, maxPassTokens, threads);
+    static Subject open(Backend backend, Precision precision, int maxPassTokens, int threads) {
+        EmbeddingEngine engine = openEngine(backend, precision, maxPassTokens, threads);
         return new ExtractorSubject(engine, new Extractor(engine, ExtractionSpec.modelDefaults()));
     }
 
     public static EmbeddingEngine openEngine(Backend backend, int maxPassTokens, int threads) {
-        return EmbeddingEngine.open(MODEL, new EngineOptions(backend, Device.CPU, Precision.FP32, maxPassTokens, threads));
+        return openEngine(backend, Precision.FP32, maxPassTokens, threads);
+    }
+
+    static EmbeddingEngine openEngine(Backend backend, Precision precision, int maxPassTokens, int threads) {
+        return EmbeddingEngine.open(MODEL, new EngineOptions(backend, Device.CPU, precision, maxPassTokens, threads));
     }
 
     /** MiniLM's architecture, as the engine reads it, for the FLOP count. */

@@ -97,9 +97,9 @@ public final class ReportWriter {
     public static String ratioLine(Ratio r) {
         String value = r.value() == null ? "n/a" : value(r);
         if (r.goal() == null) {
-            return f("ratio %-32s %8s", r.name(), value);
+            return f("ratio %-48s %10s", r.name(), value);
         }
-        return f("ratio %-32s %8s  (goal %s %s: %s)", r.name(), value, r.atMost() ? "<=" : ">=", goal(r),
+        return f("ratio %-48s %10s  (goal %s %s: %s)", r.name(), value, r.atMost() ? "<=" : ">=", goal(r),
                 r.value() == null ? "not measured" : r.met() ? "met" : "MISSED");
     }
 
@@ -113,9 +113,14 @@ public final class ReportWriter {
                 l.meanPassMillis(), l.p99Millis() <= l.p99GoalMillis() ? "met" : "MISSED");
     }
 
-    /** Three decimals; three significant digits against a tiny goal (1e-6: a difference of 2e-7 must not print 0.000). */
+    /**
+     * Three decimals; five against a goal like 0.999 (a cosine of 0.9996 must not print as 1.000); three significant
+     * digits against a tiny goal (1e-6: a difference of 2e-7 must not print as 0.000).
+     */
     private static String value(Ratio r) {
-        return f(r.goal() != null && r.goal() < 1e-3 ? "%.3g" : "%.3f", r.value());
+        Double goal = r.goal();
+        String format = goal == null ? "%.3f" : goal < 1e-3 ? "%.3g" : goal > 0.99 && goal < 1 ? "%.5f" : "%.3f";
+        return f(format, r.value());
     }
 
     /** 1.5, 0.95, 0.999: as many digits as the goal has. */

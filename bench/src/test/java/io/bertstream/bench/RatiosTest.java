@@ -66,6 +66,19 @@ class RatiosTest {
     }
 
     @Test
+    void int8IsJudgedAgainstTheFp32EngineOnOnnxRuntimeAndByItsWorstCosine() {
+        Phase int8 = phase("int8", 300, 0.02).withFidelity(0.9994);
+        List<Ratio> ratios = Benchmark.ratios(List.of(phase("b", 200, 0.02), int8, phase("c-onnxruntime", 190, null),
+                phase("c-pytorch", 250, null)), null);
+        Ratio speed = ratios.stream().filter(r -> r.name().equals("int8 / c-onnxruntime")).findFirst().orElseThrow();
+        assertEquals(300 / 190.0, speed.value(), 1e-9);
+        assertFalse(speed.met(), "the goal is 2x the fp32 engine");
+        Ratio cosine = ratios.stream().filter(r -> r.name().equals("int8 min cosine")).findFirst().orElseThrow();
+        assertEquals(0.9994, cosine.value(), 1e-12);
+        assertTrue(cosine.met());
+    }
+
+    @Test
     void aFailedOrMissingPhaseLeavesItsRatiosUnmeasured() {
         Phase failed = Phase.failed("d@16p2t", "pipeline", new IllegalStateException("broker down"));
         List<Ratio> ratios = Benchmark.ratios(List.of(phase("a", 100, null), phase("c-pytorch", 50, null), failed), null);

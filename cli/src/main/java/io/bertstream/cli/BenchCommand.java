@@ -43,7 +43,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pipeline-events", description = "Events pushed through the broker in (d) (default 4000; quick 64).")
     Integer pipelineEvents;
 
-    @Option(names = "--phases", split = ",", description = "Subset of a, b, int8, c-onnxruntime, d, c-pytorch (default: all; quick: all but the int8 stretch).")
+    @Option(names = "--phases", split = ",", description = "Subset of a, b, int8, c-onnxruntime, d, c-pytorch (default: all; quick: all but int8).")
     List<String> phases;
 
     @Option(names = "--pipeline-set", description = "A processor setting for (d), e.g. bertstream.micro-batch.max-records=256. Repeatable.")

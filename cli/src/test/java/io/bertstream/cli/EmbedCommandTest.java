@@ -135,6 +135,9 @@ class EmbedCommandTest {
         var quantize = CommandLineTest.capture(() -> Bertstream.execute("embed", in.toString(), "--quantize", "int4"));
         assertEquals(2, quantize.exitCode());
         assertTrue(quantize.err().contains("valid are int8, binary"), quantize.err());
+        var precision = CommandLineTest.capture(() -> Bertstream.execute("embed", in.toString(), "--precision", "int4"));
+        assertEquals(2, precision.exitCode());
+        assertTrue(precision.err().contains("valid are fp32, int8"), precision.err());
     }
 
     @Test

@@ -9,7 +9,7 @@ import io.bertstream.engine.backend.Precision;
  *
  * @param backend        runtime; AUTO decides by measurement (see README)
  * @param device         PyTorch device
- * @param precision      PyTorch compute precision (GPU)
+ * @param precision      compute precision: fp16 / bf16 PyTorch on a GPU, int8 ONNX Runtime on the CPU
  * @param maxPassTokens  padded-token budget of one forward pass (rows x longest row); key bertstream.engine.max-pass-tokens
  * @param threads        intra-op threads; 0 = number of cores
  * @param maxPassRows    most rows in one forward pass, however short they are
@@ -36,6 +36,10 @@ public record EngineOptions(Backend backend, Device device, Precision precision,
 
     public EngineOptions withBackend(Backend newBackend) {
         return new EngineOptions(newBackend, device, precision, maxPassTokens, threads, maxPassRows);
+    }
+
+    public EngineOptions withPrecision(Precision newPrecision) {
+        return new EngineOptions(backend, device, newPrecision, maxPassTokens, threads, maxPassRows);
     }
 
     public EngineOptions withThreads(int newThreads) {

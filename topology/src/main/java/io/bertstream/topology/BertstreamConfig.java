@@ -3,6 +3,7 @@ package io.bertstream.topology;
 import io.bertstream.avro.EmbeddingRecord;
 import io.bertstream.engine.backend.Backend;
 import io.bertstream.engine.backend.Device;
+import io.bertstream.engine.backend.Precision;
 import io.bertstream.engine.text.LengthPolicy;
 import io.bertstream.extract.LayerSpec;
 import io.bertstream.extract.Pooling;
@@ -80,6 +81,7 @@ public final class BertstreamConfig {
     public static final String MODEL_SHA256 = "bertstream.model.sha256";
     public static final String BACKEND = "bertstream.backend";
     public static final String DEVICE = "bertstream.device";
+    public static final String PRECISION = "bertstream.precision";
     public static final String THREADS = "bertstream.threads";
     public static final String LAYERS = "bertstream.layers";
     public static final String LAYERS_COMBINE = "bertstream.layers.combine";
@@ -164,6 +166,9 @@ public final class BertstreamConfig {
                     "auto: ONNX Runtime on CPU when the model has a graph, PyTorch otherwise or on a GPU")
             .define(DEVICE, Type.STRING, "auto", oneOf(Device.class), MEDIUM,
                     "gpu: PyTorch only")
+            // int8 is offered because it measured min cosine >= 0.999 to fp32 (docs/performance.md, int8 mode)
+            .define(PRECISION, Type.STRING, "fp32", oneOf(Precision.class), MEDIUM,
+                    "int8: ONNX Runtime on the CPU with int8 Linear layers, vectors within cosine 0.999 of fp32, the record's backend says int8; fp16, bf16: PyTorch on a GPU")
             .define(THREADS, Type.INT, 0, atLeast(0), MEDIUM,
                     "Intra-op threads of the model; 0 = all cores")
             .define(LAYERS, Type.STRING, null, parsedBy("-1, 0, -4..-1, 1,6,12, all", value -> LayerSpec.parse(value, null)), MEDIUM,

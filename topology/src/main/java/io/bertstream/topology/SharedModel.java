@@ -56,7 +56,7 @@ public final class SharedModel implements AutoCloseable {
      */
     public static SharedModel open(BertstreamConfig config) {
         var options = new EngineOptions(config.getEnum(BACKEND, Backend.class), config.getEnum(DEVICE, Device.class),
-                Precision.FP32, config.getInt(ENGINE_MAX_PASS_TOKENS), config.getInt(THREADS));
+                config.getEnum(PRECISION, Precision.class), config.getInt(ENGINE_MAX_PASS_TOKENS), config.getInt(THREADS));
         EmbeddingEngine engine = EmbeddingEngine.open(config.require(MODEL), options);
         try {
             checkPinned(config.optional(MODEL_SHA256), config.require(MODEL), engine.model().identity().sha256());

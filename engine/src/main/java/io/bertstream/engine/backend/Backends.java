@@ -15,7 +15,7 @@ import java.util.ServiceLoader;
  * The backends on the class path and the one rule that picks among them. {@link Backend#AUTO}: ONNX Runtime on
  * the CPU when the model has an ONNX graph (it ran MiniLM 2.3x faster than the NDArray BERT on PyTorch there),
  * PyTorch on a GPU or for checkpoints without a graph; with only one backend present, that one when it can run
- * the model. Asking for a backend that is absent names the artifact to add.
+ * the model. Precision int8 is ONNX Runtime's. Asking for a backend that is absent names the artifact to add.
  */
 public final class Backends {
 
@@ -49,7 +49,9 @@ public final class Backends {
     }
 
     static EncoderProvider choose(LoadedModel model, EngineOptions options, Map<Backend, EncoderProvider> providers) {
-        Backend wanted = options.backend();
+        // int8 is a mode of the ONNX Runtime backend on the CPU: AUTO means that one
+        Backend wanted = options.backend() == Backend.AUTO && options.precision() == Precision.INT8
+                ? Backend.ONNXRUNTIME : options.backend();
         if (wanted != Backend.AUTO) {
             EncoderProvider provider = providers.get(wanted);
             if (provider == null) {

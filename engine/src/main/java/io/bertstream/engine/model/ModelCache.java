@@ -2,6 +2,7 @@ package io.bertstream.engine.model;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.JarURLConnection;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -68,6 +70,34 @@ public final class ModelCache {
             return target;
         } catch (IOException | URISyntaxException e) {
             throw new ModelLoadException("classpath:" + resource + ": cannot unpack into " + root() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A file derived from a model (e.g. a rewritten ONNX graph) at {@code target} under {@link #root()}: written by
+     * {@code write} the first time (aside, then moved into place), reused after. A cache that cannot be written
+     * still runs: then a temporary copy serves this process.
+     *
+     * @param what names the file in the error when neither can be written
+     */
+    public static Path derivedFile(Path target, String what, Consumer<Path> write) {
+        if (Files.isRegularFile(target)) {
+            return target;
+        }
+        try {
+            write.accept(target);
+            return target;
+        } catch (UncheckedIOException unwritableCache) {
+            try {
+                String name = target.getFileName().toString();
+                Path temporary = Files.createTempFile("bertstream-", "-" + name);
+                temporary.toFile().deleteOnExit();
+                write.accept(temporary);
+                return temporary;
+            } catch (IOException | UncheckedIOException e) {
+                throw new ModelLoadException("cannot write " + what + " to " + target + " nor to a temporary file: "
+                        + e.getMessage());
+            }
         }
     }
 

@@ -76,6 +76,21 @@ class BackendsTest {
     }
 
     @Test
+    void int8IsOnnxRuntimesModeSoAutoPicksItEvenBesideAGpu() {
+        Stub onnx = new Stub(Backend.ONNXRUNTIME, false);
+        Stub torch = new Stub(Backend.PYTORCH, true);
+        EngineOptions int8 = options(Backend.AUTO, Device.AUTO).withPrecision(Precision.INT8);
+        assertSame(onnx, Backends.choose(WITH_GRAPH, int8, providers(onnx, torch)));
+        assertFalse(torch.probed, "int8 needs no GPU probe");
+        IllegalArgumentException absent = assertThrows(IllegalArgumentException.class,
+                () -> Backends.choose(WITH_GRAPH, int8, providers(torch)));
+        assertTrue(absent.getMessage().contains("bertstream-backend-onnxruntime"), absent.getMessage());
+        IllegalArgumentException noGraph = assertThrows(IllegalArgumentException.class,
+                () -> Backends.choose(NO_GRAPH, int8, providers(onnx, torch)));
+        assertTrue(noGraph.getMessage().contains("has no ONNX graph"), noGraph.getMessage());
+    }
+
+    @Test
     void anExplicitBackendThatIsAbsentNamesItsArtifact() {
         Stub onnx = new Stub(Backend.ONNXRUNTIME, false);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

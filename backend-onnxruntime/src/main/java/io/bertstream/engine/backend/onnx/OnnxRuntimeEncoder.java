@@ -1,12 +1,12 @@
 package io.bertstream.engine.backend.onnx;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.bertstream.engine.backend.Encoder;
 import io.bertstream.engine.backend.HiddenStates;
+import io.bertstream.engine.backend.Precision;
 import io.bertstream.engine.backend.TokenPass;
 import io.bertstream.engine.model.LoadedModel;
 import io.bertstream.engine.model.onnx.OnnxGraph;
@@ -15,6 +15,8 @@ import io.bertstream.engine.model.onnx.OnnxHiddenStates;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,6 +39,7 @@ public final class OnnxRuntimeEncoder implements Encoder {
     private static final String TOKEN_TYPE_IDS = "token_type_ids";
 
     private final OrtEnvironment environment;
+    private final String name;
     private final OrtSession session;
     private final List<String> hiddenStateOutputs;
     private final int maxPositions;
@@ -46,9 +49,11 @@ public final class OnnxRuntimeEncoder implements Encoder {
      * @param hiddenStateOutputs output name of hidden state i (0 = embedding output, 1..N = layers)
      * @param maxPositions       rows longer than this are refused (the position table would overflow)
      * @param threads            intra-op threads; 0 = one per core
+     * @param name               what {@link #name()} reports (it reaches every record)
      */
-    public OnnxRuntimeEncoder(Path model, List<String> hiddenStateOutputs, int maxPositions, int threads) {
+    OnnxRuntimeEncoder(Path model, List<String> hiddenStateOutputs, int maxPositions, int threads, String name) {
         this.environment = OrtEnvironment.getEnvironment();
+        this.name = name;
         this.hiddenStateOutputs = List.copyOf(hiddenStateOutputs);
         this.maxPositions = maxPositions;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -76,17 +81,32 @@ public final class OnnxRuntimeEncoder implements Encoder {
         }
     }
 
-    /** Opens the model's ONNX export with every hidden state added as a graph output (a file in the model cache). */
+    /** Opens the model's fp32 ONNX export with every hidden state added as a graph output. */
     public static OnnxRuntimeEncoder load(LoadedModel model, int threads) {
-        OnnxGraph graph = model.onnxGraph().orElseThrow(() -> new IllegalArgumentException(
-                "model " + model.identity().name() + " has no ONNX graph; use the PyTorch backend"));
-        return new OnnxRuntimeEncoder(OnnxHiddenStates.modelFile(graph, model.identity().sha256()),
-                OnnxHiddenStates.outputs(graph), model.maxTokens(), threads);
+        return load(model, threads, Precision.FP32);
     }
 
+    /**
+     * Opens the model's ONNX export with every hidden state added as a graph output (a file in the model cache):
+     * fp32 as exported, or int8 as {@link Int8Quantizer#SHIPPED} rewrites it (quantised once, then cached).
+     */
+    public static OnnxRuntimeEncoder load(LoadedModel model, int threads, Precision precision) {
+        OnnxGraph graph = model.onnxGraph().orElseThrow(() -> new IllegalArgumentException(
+                "model " + model.identity().name() + " has no ONNX graph; use the PyTorch backend"));
+        List<String> hiddenStates = OnnxHiddenStates.outputs(graph);
+        return switch (precision) {
+            case FP32 -> new OnnxRuntimeEncoder(OnnxHiddenStates.modelFile(graph, model.identity().sha256()),
+                    hiddenStates, model.maxTokens(), threads, "onnxruntime-cpu");
+            case INT8 -> new OnnxRuntimeEncoder(Int8Graphs.modelFile(model, Int8Quantizer.SHIPPED, threads),
+                    hiddenStates, model.maxTokens(), threads, "onnxruntime-cpu-int8:" + Int8Quantizer.SHIPPED.name());
+            default -> throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 or int8, not " + precision);
+        };
+    }
+
+    /** "onnxruntime-cpu", or "onnxruntime-cpu-int8:RECIPE": it reaches every record, so int8 vectors say so. */
     @Override
     public String name() {
-        return "onnxruntime-cpu";
+        return name;
     }
 
     @Override
@@ -100,10 +120,27 @@ public final class OnnxRuntimeEncoder implements Encoder {
             throw new IllegalArgumentException("sequence of " + pass.seqLen() + " tokens exceeds the model's "
                     + maxPositions + " positions");
         }
-        Set<String> requested = new LinkedHashSet<>();
+        List<String> requested = new ArrayList<>();
         for (int layer : layers) {
             requested.add(hiddenStateOutputs.get(layer));
         }
+        Map<String, OutputTensor> outputs = run(pass, requested);
+        float[][] data = new float[layers.length][];
+        int hidden = 0;
+        for (int i = 0; i < layers.length; i++) {
+            OutputTensor output = outputs.get(requested.get(i));
+            hidden = output.lastDim();
+            data[i] = output.values();
+        }
+        return new HiddenStates(pass.size(), pass.seqLen(), hidden, layers.clone(), data);
+    }
+
+    /** One output of a run, copied out of native memory. */
+    record OutputTensor(int lastDim, float[] values) {
+    }
+
+    /** Runs one pass and copies out the named outputs (any of the graph's, not only hidden states). */
+    Map<String, OutputTensor> run(TokenPass pass, Collection<String> outputNames) {
         long[] shape = {pass.size(), pass.seqLen()};
         Set<String> inputNames = session.getInputNames();
         try (OnnxTensor ids = tensor(pass.inputIds(), shape);
@@ -117,19 +154,17 @@ public final class OnnxRuntimeEncoder implements Encoder {
             if (inputNames.contains(TOKEN_TYPE_IDS)) {
                 inputs.put(TOKEN_TYPE_IDS, types);
             }
-            try (OrtSession.Result result = session.run(inputs, requested)) {
-                float[][] data = new float[layers.length][];
-                int hidden = 0;
-                for (int i = 0; i < layers.length; i++) {
-                    OnnxValue value = result.get(hiddenStateOutputs.get(layers[i])).orElseThrow();
-                    OnnxTensor tensor = (OnnxTensor) value;
+            try (OrtSession.Result result = session.run(inputs, new LinkedHashSet<>(outputNames))) {
+                Map<String, OutputTensor> outputs = new HashMap<>();
+                for (String output : outputNames) {
+                    OnnxTensor tensor = (OnnxTensor) result.get(output).orElseThrow();
                     long[] outShape = tensor.getInfo().getShape();
-                    hidden = (int) outShape[outShape.length - 1];
                     FloatBuffer buffer = tensor.getFloatBuffer();
-                    data[i] = new float[buffer.remaining()];
-                    buffer.get(data[i]);
+                    float[] values = new float[buffer.remaining()];
+                    buffer.get(values);
+                    outputs.put(output, new OutputTensor((int) outShape[outShape.length - 1], values));
                 }
-                return new HiddenStates(pass.size(), pass.seqLen(), hidden, layers.clone(), data);
+                return outputs;
             }
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime forward pass failed: " + e.getMessage(), e);

@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** ONNX Runtime as an engine backend: fp32 on the CPU, for models that come with an ONNX graph. */
+/**
+ * ONNX Runtime as an engine backend: fp32 on the CPU, or int8 ({@link Int8Quantizer}), for models that come with
+ * an ONNX graph.
+ */
 public final class OnnxRuntimeProvider implements EncoderProvider {
 
     @Override
@@ -46,11 +49,11 @@ public final class OnnxRuntimeProvider implements EncoderProvider {
         cannotRun(model).ifPresent(reason -> {
             throw new IllegalArgumentException(reason);
         });
-        if (options.device() == Device.GPU || options.precision() != Precision.FP32) {
-            throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 on the CPU only; use the "
-                    + "PyTorch backend for device " + options.device() + " / precision " + options.precision());
+        if (options.device() == Device.GPU || options.precision() == Precision.FP16 || options.precision() == Precision.BF16) {
+            throw new IllegalArgumentException("the ONNX Runtime backend runs fp32 on the CPU only (or int8: precision "
+                    + "int8); use the PyTorch backend for device " + options.device() + " / precision " + options.precision());
         }
-        return OnnxRuntimeEncoder.load(model, options.threads());
+        return OnnxRuntimeEncoder.load(model, options.threads(), options.precision());
     }
 
     @Override

@@ -69,6 +69,7 @@ public final class PyTorchEncoder implements Encoder {
             case FP32 -> DataType.FLOAT32;
             case FP16 -> DataType.FLOAT16;
             case BF16 -> DataType.BFLOAT16;
+            case INT8 -> throw new IllegalStateException("load refuses int8");
         };
         this.name = "pytorch-" + (device.isGpu() ? "gpu" : "cpu")
                 + (precision == Precision.FP32 ? "" : "-" + precision.name().toLowerCase());
@@ -102,6 +103,10 @@ public final class PyTorchEncoder implements Encoder {
      * @throws IllegalArgumentException for reduced precision on the CPU, where PyTorch has no fast kernels
      */
     public static PyTorchEncoder load(LoadedModel model, Device device, Precision precision, int threads) {
+        if (precision == Precision.INT8) {
+            throw new IllegalArgumentException("precision int8 is a mode of the ONNX Runtime backend on the CPU, not "
+                    + "PyTorch's; use backend onnxruntime (or auto)");
+        }
         ai.djl.Device target = resolve(device);
         if (!target.isGpu() && precision != Precision.FP32) {
             throw new IllegalArgumentException(precision + " on the CPU is refused: PyTorch has no fast "

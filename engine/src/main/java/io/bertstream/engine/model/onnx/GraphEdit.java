@@ -18,25 +18,73 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
- * A copy of an ONNX model file with its graph's fields edited: some dropped, new ones appended. Every other byte
- * is copied from the original file as it is, streamed (file to file, never whole on the heap), so fields this
- * codec does not name survive. Protobuf concatenates repeated fields, so appending a node or an output to the
- * GraphProto is appending its bytes.
+ * A copy of an ONNX model file with its graph's fields edited: some dropped, some replaced where they stand, new
+ * ones appended. Every other byte is copied from the original file as it is, streamed (file to file, never whole
+ * on the heap), so fields this codec does not name survive. Protobuf concatenates repeated fields, so appending a
+ * node or an output to the GraphProto is appending its bytes, and a node replaced by several keeps the node list
+ * in topological order.
  */
 public final class GraphEdit {
 
     private final OnnxGraph graph;
     private final Set<GraphField> dropped = new HashSet<>();
-    private final List<byte[]> appended = new ArrayList<>();
-    private long appendedBytes;
+    private final Map<GraphField, List<Field>> replaced = new HashMap<>();
+    private final List<Field> appended = new ArrayList<>();
+
+    /**
+     * One field to write: tag, length and {@code head} now; {@code tail} (e.g. a tensor's raw data) produced only
+     * while the file is written, so a large payload is on the heap one at a time.
+     */
+    private record Field(byte[] head, int tailLength, Supplier<byte[]> tail) {
+
+        static Field of(int fieldNumber, byte[] message) {
+            return deferred(fieldNumber, message, 0, () -> new byte[0]);
+        }
+
+        static Field deferred(int fieldNumber, byte[] head, int tailLength, Supplier<byte[]> tail) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(head.length + 16);
+            try {
+                CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+                out.writeTag(fieldNumber, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                out.writeUInt32NoTag(Math.addExact(head.length, tailLength));
+                out.writeRawBytes(head);
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing to memory cannot fail", e);
+            }
+            return new Field(bytes.toByteArray(), tailLength, tail);
+        }
+
+        long size() {
+            return head.length + (long) tailLength;
+        }
+
+        void writeTo(FileChannel out) throws IOException {
+            writeFully(out, head);
+            if (tailLength > 0) {
+                byte[] bytes = tail.get();
+                if (bytes.length != tailLength) {
+                    throw new IllegalStateException("a deferred field promised " + tailLength + " bytes and gave " + bytes.length);
+                }
+                writeFully(out, bytes);
+            }
+        }
+    }
 
     public GraphEdit(OnnxGraph graph) {
         this.graph = graph;
+    }
+
+    public OnnxGraph graph() {
+        return graph;
     }
 
     public GraphEdit drop(GraphField field) {
@@ -44,18 +92,24 @@ public final class GraphEdit {
         return this;
     }
 
+    /** Writes these messages (fields of the same number) where {@code field} stood, instead of it. */
+    public GraphEdit replace(GraphField field, List<byte[]> messages) {
+        replaced.put(field, messages.stream().map(m -> Field.of(field.number(), m)).toList());
+        return this;
+    }
+
     /** Appends a field (a serialised message, e.g. from {@link OnnxProto#node}) to the GraphProto. */
     public GraphEdit append(int fieldNumber, byte[] message) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(message.length + 8);
-        try {
-            CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-            out.writeByteArray(fieldNumber, message);
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing to memory cannot fail", e);
-        }
-        appended.add(bytes.toByteArray());
-        appendedBytes += bytes.size();
+        appended.add(Field.of(fieldNumber, message));
+        return this;
+    }
+
+    /**
+     * Appends a field whose message is {@code head} followed by {@code tailLength} bytes that {@code tail} produces
+     * only when the file is written (e.g. {@link OnnxProto#tensorHead} and the tensor's data).
+     */
+    public GraphEdit append(int fieldNumber, byte[] head, int tailLength, Supplier<byte[]> tail) {
+        appended.add(Field.deferred(fieldNumber, head, tailLength, tail));
         return this;
     }
 
@@ -79,9 +133,11 @@ public final class GraphEdit {
             partial = Files.createTempFile(target.toAbsolutePath().getParent(), target.getFileName() + ".", ".partial");
             try (FileChannel in = FileChannel.open(graph.file(), StandardOpenOption.READ);
                  FileChannel out = FileChannel.open(partial, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                long payload = appendedBytes;
+                long payload = appended.stream().mapToLong(Field::size).sum();
                 for (GraphField field : graph.fields()) {
-                    payload += dropped.contains(field) ? 0 : field.end() - field.start();
+                    List<Field> instead = replaced.get(field);
+                    payload += instead != null ? instead.stream().mapToLong(Field::size).sum()
+                            : dropped.contains(field) ? 0 : field.end() - field.start();
                 }
                 copy(in, 0, graph.graphFieldStart(), out);
                 OutputStream header = Channels.newOutputStream(out);
@@ -90,12 +146,17 @@ public final class GraphEdit {
                 tag.writeUInt32NoTag(Math.toIntExact(payload));
                 tag.flush();
                 for (GraphField field : graph.fields()) {
-                    if (!dropped.contains(field)) {
+                    List<Field> instead = replaced.get(field);
+                    if (instead != null) {
+                        for (Field f : instead) {
+                            f.writeTo(out);
+                        }
+                    } else if (!dropped.contains(field)) {
                         copy(in, field.start(), field.end() - field.start(), out);
                     }
                 }
-                for (byte[] field : appended) {
-                    out.write(ByteBuffer.wrap(field));
+                for (Field field : appended) {
+                    field.writeTo(out);
                 }
                 copy(in, graph.graphEnd(), in.size() - graph.graphEnd(), out);
             }
@@ -110,6 +171,13 @@ public final class GraphEdit {
                     // a stray .partial file never shadows the target
                 }
             }
+        }
+    }
+
+    private static void writeFully(FileChannel out, byte[] bytes) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+            out.write(buffer);
         }
     }
 

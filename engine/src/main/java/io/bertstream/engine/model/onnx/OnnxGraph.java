@@ -166,6 +166,11 @@ public final class OnnxGraph {
         return fields;
     }
 
+    /** The GraphProto's fields of one number in file order: {@code fields(GRAPH_NODE).get(i)} holds {@code nodes().get(i)}. */
+    public List<GraphField> fields(int number) {
+        return fields.stream().filter(field -> field.number() == number).toList();
+    }
+
     public List<Node> nodes() {
         return nodes;
     }

@@ -3,9 +3,6 @@ package io.bertstream.engine.model.onnx;
 import io.bertstream.engine.model.ModelCache;
 import io.bertstream.engine.model.ModelLoadException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,26 +44,9 @@ public final class OnnxHiddenStates {
      * for the model whose weights have that digest; written on first use, then reused.
      */
     public static Path modelFile(OnnxGraph graph, String sha256) {
-        Path target = ModelCache.root().resolve("onnx").resolve(sha256 + "-hidden-states.onnx");
-        if (Files.isRegularFile(target)) {
-            return target;
-        }
-        GraphEdit edit = withExtraOutputs(graph, outputs(graph));
-        try {
-            edit.writeTo(target);
-            return target;
-        } catch (UncheckedIOException unwritableCache) {
-            // a read-only cache still runs: a temporary copy for this process
-            try {
-                Path temporary = Files.createTempFile("bertstream-" + sha256, "-hidden-states.onnx");
-                temporary.toFile().deleteOnExit();
-                edit.writeTo(temporary);
-                return temporary;
-            } catch (IOException e) {
-                throw new ModelLoadException(graph.origin() + ": cannot write the graph with hidden-state outputs to "
-                        + target + " nor to a temporary file: " + e.getMessage());
-            }
-        }
+        return ModelCache.derivedFile(ModelCache.root().resolve("onnx").resolve(sha256 + "-hidden-states.onnx"),
+                graph.origin() + "'s graph with hidden-state outputs",
+                file -> withExtraOutputs(graph, outputs(graph)).writeTo(file));
     }
 
     /**
@@ -74,7 +54,12 @@ public final class OnnxHiddenStates {
      * names already among the outputs are not repeated.
      */
     public static GraphEdit withExtraOutputs(OnnxGraph graph, List<String> names) {
-        GraphEdit edit = new GraphEdit(graph);
+        return withExtraOutputs(new GraphEdit(graph), names);
+    }
+
+    /** Adds the named values (of the edit's original graph) to the edit as fp32 graph outputs. */
+    public static GraphEdit withExtraOutputs(GraphEdit edit, List<String> names) {
+        OnnxGraph graph = edit.graph();
         Set<String> present = new HashSet<>(graph.outputNames());
         for (String name : names) {
             if (!graph.hasValue(name)) {

@@ -53,6 +53,7 @@ public final class OnnxProto {
     public static final int ATTRIBUTE_INTS = 8;
     public static final int ATTRIBUTE_TYPE = 20;
     public static final int ATTRIBUTE_TYPE_INT = 2; // AttributeProto.AttributeType.INT
+    public static final int ATTRIBUTE_TYPE_INTS = 7; // AttributeProto.AttributeType.INTS
     // TensorProto
     public static final int TENSOR_DIMS = 1;
     public static final int TENSOR_DATA_TYPE = 2;
@@ -72,6 +73,7 @@ public final class OnnxProto {
 
     // TensorProto.DataType
     public static final int FLOAT = 1;
+    public static final int UINT8 = 2;
     public static final int INT8 = 3;
     public static final int INT64 = 7;
     public static final int FLOAT16 = 10;
@@ -311,15 +313,38 @@ public final class OnnxProto {
         });
     }
 
+    /** An INTS AttributeProto, e.g. ReduceMax's {@code axes} before opset 18. */
+    public static byte[] intsAttribute(String name, long... values) {
+        return Protobuf.message(out -> {
+            out.writeString(ATTRIBUTE_NAME, name);
+            for (long value : values) {
+                out.writeInt64(ATTRIBUTE_INTS, value);
+            }
+            out.writeInt32(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_INTS);
+        });
+    }
+
     /** TensorProto with its data in raw_data (little-endian). */
     public static byte[] tensor(String name, int dataType, long[] dims, byte[] raw) {
+        byte[] head = tensorHead(name, dataType, dims, raw.length);
+        byte[] message = Arrays.copyOf(head, head.length + raw.length);
+        System.arraycopy(raw, 0, message, head.length, raw.length);
+        return message;
+    }
+
+    /**
+     * A TensorProto up to its raw_data's bytes (raw_data is its last field): the message is this head followed by
+     * {@code rawLength} bytes of data, so large data can be written after the head without being held with it.
+     */
+    public static byte[] tensorHead(String name, int dataType, long[] dims, int rawLength) {
         return Protobuf.message(out -> {
             for (long dim : dims) {
                 out.writeInt64(TENSOR_DIMS, dim);
             }
             out.writeInt32(TENSOR_DATA_TYPE, dataType);
             out.writeString(TENSOR_NAME, name);
-            out.writeByteArray(TENSOR_RAW_DATA, raw);
+            out.writeTag(TENSOR_RAW_DATA, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            out.writeUInt32NoTag(rawLength);
         });
     }
 

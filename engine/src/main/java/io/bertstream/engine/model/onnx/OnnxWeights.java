@@ -59,8 +59,13 @@ public final class OnnxWeights {
         return entries;
     }
 
-    /** MatMul(x, W) → Add(bias, ·): W is the weight of the layer whose bias is {@code X.bias}. */
-    private static Optional<String> nameMatMulWeight(OnnxGraph graph, String initializer) {
+    /**
+     * MatMul(x, W) → Add(bias, ·): W is the weight of the layer whose bias is {@code X.bias}; named {@code X.weight}
+     * (without any {@code bert.} prefix). Empty when the initializer feeds no MatMul as its weight.
+     *
+     * @throws ModelLoadException when it does, but the MatMul's output is not added to a named bias
+     */
+    public static Optional<String> nameMatMulWeight(OnnxGraph graph, String initializer) {
         boolean feedsMatMul = false;
         for (Node matMul : graph.consumers(initializer)) {
             if (!matMul.opType().equals("MatMul") || !initializer.equals(matMul.inputs().get(1))) {
