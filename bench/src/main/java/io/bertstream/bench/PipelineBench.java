@@ -75,7 +75,7 @@ final class PipelineBench implements AutoCloseable {
     private final EmbeddedKafka kafka;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final int texts;
+    private final int corpusSize;
     /** The current shape's first vector of each corpus text (null where none came back yet). */
     private float[][] vectorsByText;
     private SharedModel model;
@@ -84,7 +84,7 @@ final class PipelineBench implements AutoCloseable {
     private int sent;
 
     private PipelineBench(int texts) throws IOException {
-        this.texts = texts;
+        this.corpusSize = texts;
         stateDir = Files.createTempDirectory("bertstream-bench-state");
         kafka = EmbeddedKafka.start();
         KafkaProducer<byte[], byte[]> newProducer = null;
@@ -148,7 +148,7 @@ final class PipelineBench implements AutoCloseable {
 
     private Phase measure(String subject, PipelineShape shape, boolean withLatency, BenchOptions options,
                           List<String> texts, PrintStream log) {
-        vectorsByText = new float[this.texts][];
+        vectorsByText = new float[corpusSize][];
         input = INPUT + "-" + shape.partitions() + "p" + shape.threads() + "t";
         kafka.createTopics(shape.partitions(), input);
         Map<String, String> settings = new HashMap<>(Map.of(
