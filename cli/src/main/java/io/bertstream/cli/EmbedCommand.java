@@ -1,42 +1,32 @@
 package io.bertstream.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bertstream.engine.EmbeddingEngine;
-import io.bertstream.engine.EngineOptions;
-import io.bertstream.engine.backend.Backend;
-import io.bertstream.engine.backend.Precision;
-import io.bertstream.engine.model.ModelLoader;
-import io.bertstream.engine.text.LengthPolicy;
 import io.bertstream.extract.EmbedOutcome;
 import io.bertstream.extract.Embedding;
 import io.bertstream.extract.ExtractionSpec;
 import io.bertstream.extract.Extractor;
-import io.bertstream.extract.LayerSpec;
 import io.bertstream.extract.ModelInfo;
 import io.bertstream.extract.PcaProjection;
-import io.bertstream.extract.Pooling;
-import io.bertstream.extract.Quantizer;
+import io.bertstream.topology.BertstreamConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "embed", mixinStandardHelpOptions = true, sortOptions = false,
@@ -63,17 +53,25 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--pca", paramLabel = "FILE", description = "Apply a PCA projection written by fit-pca (same model and extraction).")
     Path pca;
 
+    @Setting(BertstreamConfig.QUANTIZE)
     @Option(names = "--quantize", paramLabel = "int8|binary", description = "Quantise vectors: int8 codes with scale/offset, or sign bits packed 8 per code.")
     String quantize;
 
+    @Setting(BertstreamConfig.DOCUMENT_VECTOR)
     @Option(names = "--doc-vector", description = "With --long chunk: also one document vector, the token-weighted mean of the chunks.")
     boolean documentVector;
 
     @Option(names = "--word-vectors", description = "With --pooling none: one vector per word (its WordPieces averaged) instead of per WordPiece.")
     boolean wordVectors;
 
-    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Texts per engine call (default ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Setting(BertstreamConfig.MICRO_BATCH_MAX_RECORDS)
+    @Option(names = "--micro-batch", paramLabel = "N",
+            description = "Texts gathered before the engine runs them, in length-sorted passes (default ${DEFAULT-VALUE}).")
+    Integer microBatch;
+
+    /** The old name of --micro-batch, still accepted with a warning. */
+    @Option(names = "--batch-size", paramLabel = "N", hidden = true)
+    Integer batchSize;
 
     @Option(names = "--format", defaultValue = "auto", paramLabel = "auto|txt|jsonl",
             description = "Input format; auto = by file extension, txt for stdin (default ${DEFAULT-VALUE}).")
@@ -85,26 +83,29 @@ public final class EmbedCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "INPUT", description = "Input file; - or none reads stdin.")
     String input;
 
+    @Spec
+    CommandSpec spec;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
     public Integer call() throws IOException {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("--batch-size must be at least 1");
+        if (Settings.renamed(spec, "--batch-size", "--micro-batch")) {
+            microBatch = batchSize;
         }
-        ExtractionSpec spec = extraction.spec()
-                .withQuantize(quantize == null ? null : Quantizer.Kind.parse(quantize))
-                .withDocumentVector(documentVector)
+        BertstreamConfig config = Settings.of(model, extraction, this);
+        ExtractionSpec extractionSpec = extraction.spec(config)
                 .withWordVectors(wordVectors)
                 .withPca(pca == null ? null : readPca(pca));
-        boolean jsonl = isJsonl(format, input);
-        try (EmbeddingEngine engine = model.open(); BufferedReader in = openInput(input)) {
-            Extractor extractor = new Extractor(engine, spec);
+        int texts = config.getInt(BertstreamConfig.MICRO_BATCH_MAX_RECORDS);
+        boolean jsonl = TextInput.isJsonl(format, input);
+        try (EmbeddingEngine engine = ModelOptions.open(config); BufferedReader in = TextInput.open(input)) {
+            Extractor extractor = new Extractor(engine, extractionSpec);
             if (output == null) {
-                return embed(extractor, new InputLines(in, jsonl), System.out);
+                return embed(extractor, new TextInput.Lines(in, jsonl), texts, System.out);
             }
             try (PrintStream out = new PrintStream(Files.newOutputStream(output), false, StandardCharsets.UTF_8)) {
-                return embed(extractor, new InputLines(in, jsonl), out);
+                return embed(extractor, new TextInput.Lines(in, jsonl), texts, out);
             }
         }
     }
@@ -118,16 +119,17 @@ public final class EmbedCommand implements Callable<Integer> {
         }
     }
 
-    private int embed(Extractor extractor, InputLines lines, PrintStream out) {
+    /** Embeds the input micro-batch by micro-batch, {@code microBatch} texts at a time. */
+    private int embed(Extractor extractor, TextInput.Lines lines, int microBatch, PrintStream out) {
         ModelInfo info = extractor.info();
         Progress progress = new Progress("embedded");
         int failures = 0;
-        List<InputLine> batch;
-        while (!(batch = lines.next(batchSize)).isEmpty()) {
-            List<String> texts = batch.stream().filter(l -> l.error() == null).map(InputLine::text).toList();
+        List<TextInput.Line> batch;
+        while (!(batch = lines.next(microBatch)).isEmpty()) {
+            List<String> texts = batch.stream().filter(l -> l.error() == null).map(TextInput.Line::text).toList();
             Iterator<EmbedOutcome> outcomes = extractor.embedAll(texts).iterator();
             // in input order, so records and error lines follow the file
-            for (InputLine line : batch) {
+            for (TextInput.Line line : batch) {
                 String error = line.error();
                 if (error == null) {
                     EmbedOutcome outcome = outcomes.next();
@@ -188,166 +190,6 @@ public final class EmbedCommand implements Callable<Integer> {
                 array.add((int) x);
             } else {
                 array.add(x);
-            }
-        }
-    }
-
-    static boolean isJsonl(String format, String input) {
-        return switch (format.toLowerCase(Locale.ROOT)) {
-            case "jsonl" -> true;
-            case "txt" -> false;
-            case "auto" -> input != null && (input.endsWith(".jsonl") || input.endsWith(".json"));
-            default -> throw new IllegalArgumentException("unknown --format '" + format + "': valid are auto, txt, jsonl");
-        };
-    }
-
-    static BufferedReader openInput(String input) throws IOException {
-        return input == null || input.equals("-")
-                ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
-    }
-
-    /** --model and --backend: which model runs where. */
-    public static final class ModelOptions {
-
-        @Option(names = "--model", defaultValue = ModelLoader.DEFAULT, paramLabel = "NAME|PATH",
-                description = "Built-in model (minilm, bge-small, bert-base-uncased) or a model path (default ${DEFAULT-VALUE}).")
-        String model;
-
-        @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|pytorch|onnxruntime",
-                description = "Runtime (default ${DEFAULT-VALUE}: ONNX Runtime on CPU when the model has a graph).")
-        String backend;
-
-        @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|int8",
-                description = "Compute precision (default ${DEFAULT-VALUE}); int8: ONNX Runtime on the CPU, vectors within "
-                        + "cosine 0.999 of fp32 (measured), quantised once into the model cache.")
-        String precision;
-
-        EmbeddingEngine open() {
-            Backend b;
-            try {
-                b = Backend.valueOf(backend.strip().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown --backend '" + backend + "': valid are auto, pytorch, onnxruntime");
-            }
-            Precision p;
-            try {
-                p = Precision.valueOf(precision.strip().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown --precision '" + precision + "': valid are fp32, int8 (ONNX "
-                        + "Runtime, CPU), fp16, bf16 (PyTorch, GPU)");
-            }
-            return EmbeddingEngine.open(model, EngineOptions.defaults().withBackend(b).withPrecision(p));
-        }
-    }
-
-    /** Layers, pooling, normalisation, truncation and long-text handling, shared by embed and fit-pca. */
-    public static final class ExtractionOptions {
-
-        @Option(names = "--layers", paramLabel = "SPEC",
-                description = "Hidden states: -1 (last), 0 (embedding output), -2, 1,6,12, -4..-1, all (default: the model's own).")
-        String layers;
-
-        @Option(names = "--combine", paramLabel = "HOW",
-                description = "Several layers: concat (default), mean, sum, weighted:w1,w2,... (one weight per layer).")
-        String combine;
-
-        @Option(names = "--pooling", paramLabel = "NAME",
-                description = "cls, mean, max, mean-max, sep (= last), pooler, none (token vectors) (default: the model's own).")
-        String pooling;
-
-        @Option(names = "--normalize", negatable = true,
-                description = "L2-normalise (default: the model's own for pooled vectors, off for token vectors).")
-        Boolean normalize;
-
-        @Option(names = "--truncate-dims", defaultValue = "0", paramLabel = "K",
-                description = "Keep the first K dims (Matryoshka), re-normalised when normalising.")
-        int truncateDims;
-
-        @Option(names = "--long", defaultValue = "truncate-head", paramLabel = "MODE",
-                description = "Texts longer than --max-tokens: truncate-head, truncate-tail, truncate-head-tail, chunk (default ${DEFAULT-VALUE}).")
-        String longMode;
-
-        @Option(names = "--max-tokens", defaultValue = "0", paramLabel = "N",
-                description = "Tokens per model input incl. [CLS]/[SEP] (default 0: the model's maximum).")
-        int maxTokens;
-
-        @Option(names = "--overlap", defaultValue = "0", paramLabel = "N", description = "With chunk: tokens shared by neighbouring windows.")
-        int overlap;
-
-        ExtractionSpec spec() {
-            LengthPolicy.Mode mode;
-            try {
-                mode = LengthPolicy.Mode.parse(longMode);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--long: " + e.getMessage());
-            }
-            if (maxTokens < 0 || overlap < 0) {
-                throw new IllegalArgumentException("--max-tokens and --overlap must not be negative");
-            }
-            if (layers == null && combine != null) {
-                throw new IllegalArgumentException("--combine needs --layers naming several layers");
-            }
-            return ExtractionSpec.modelDefaults()
-                    .withLayers(layers == null ? null : LayerSpec.parse(layers, combine))
-                    .withPooling(pooling == null ? null : Pooling.parse(pooling))
-                    .withNormalize(normalize)
-                    .withTruncateDims(truncateDims)
-                    .withLength(new LengthPolicy(mode, maxTokens, overlap));
-        }
-    }
-
-    /** One input line: its text and id, or why it cannot be embedded. */
-    record InputLine(int number, JsonNode id, String text, String error) {
-        String where() {
-            return "line " + number + (id.isNumber() && id.asInt() == number ? "" : " (id " + id + ")");
-        }
-    }
-
-    /** Reads .txt (one text per line; id = line number) or .jsonl ({"id", "text"}) lines in batches. */
-    static final class InputLines {
-        private final BufferedReader reader;
-        private final boolean jsonl;
-        private int number;
-
-        InputLines(BufferedReader reader, boolean jsonl) {
-            this.reader = reader;
-            this.jsonl = jsonl;
-        }
-
-        int count() {
-            return number;
-        }
-
-        List<InputLine> next(int max) {
-            List<InputLine> batch = new ArrayList<>();
-            try {
-                String line;
-                while (batch.size() < max && (line = reader.readLine()) != null) {
-                    number++;
-                    batch.add(jsonl ? parseJson(number, line) : new InputLine(number, JSON.getNodeFactory().numberNode(number), line, null));
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return batch;
-        }
-
-        private static InputLine parseJson(int number, String line) {
-            JsonNode lineNumber = JSON.getNodeFactory().numberNode(number);
-            try {
-                JsonNode node = JSON.readTree(line);
-                if (node == null || !node.isObject()) {
-                    return new InputLine(number, lineNumber, null, "not a JSON object: expected {\"id\": ..., \"text\": \"...\"}");
-                }
-                JsonNode id = node.hasNonNull("id") ? node.get("id") : lineNumber;
-                JsonNode text = node.get("text");
-                if (text == null || !text.isTextual()) {
-                    return new InputLine(number, id, null, "missing \"text\" string: expected {\"id\": ..., \"text\": \"...\"}");
-                }
-                return new InputLine(number, id, text.asText(), null);
-            } catch (JsonProcessingException e) {
-                return new InputLine(number, lineNumber, null, "malformed JSON: " + e.getOriginalMessage());
             }
         }
     }

@@ -8,6 +8,7 @@ import io.bertstream.extract.Extractor;
 import io.bertstream.extract.PcaProjection;
 import io.bertstream.extract.Pooling;
 import io.bertstream.extract.ProbeData;
+import io.bertstream.topology.BertstreamConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,10 +34,10 @@ import java.util.concurrent.Callable;
 public final class FitPcaCommand implements Callable<Integer> {
 
     @Mixin
-    EmbedCommand.ModelOptions model;
+    ModelOptions model;
 
     @Mixin
-    EmbedCommand.ExtractionOptions extraction;
+    ExtractionOptions extraction;
 
     @Option(names = "--dims", required = true, paramLabel = "K", description = "Dimensions to keep.")
     int dims;
@@ -57,8 +58,9 @@ public final class FitPcaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ExtractionSpec spec = extraction.spec();
-        try (EmbeddingEngine engine = model.open()) {
+        BertstreamConfig config = Settings.of(model, extraction);
+        ExtractionSpec spec = extraction.spec(config);
+        try (EmbeddingEngine engine = ModelOptions.open(config)) {
             Extractor extractor = new Extractor(engine, spec);
             if (extractor.info().pooling().equals(Pooling.NONE.label())) {
                 throw new IllegalArgumentException("fit-pca fits pooled vectors: use a pooling other than none");
@@ -89,11 +91,11 @@ public final class FitPcaCommand implements Callable<Integer> {
     /** Reads the input's texts; bad lines are reported and counted. */
     private int readTexts(List<String> texts) throws IOException {
         int bad = 0;
-        try (BufferedReader in = EmbedCommand.openInput(source.input)) {
-            EmbedCommand.InputLines lines = new EmbedCommand.InputLines(in, EmbedCommand.isJsonl("auto", source.input));
-            List<EmbedCommand.InputLine> batch;
+        try (BufferedReader in = TextInput.open(source.input)) {
+            TextInput.Lines lines = new TextInput.Lines(in, TextInput.isJsonl("auto", source.input));
+            List<TextInput.Line> batch;
             while (!(batch = lines.next(1024)).isEmpty()) {
-                for (EmbedCommand.InputLine line : batch) {
+                for (TextInput.Line line : batch) {
                     if (line.error() != null) {
                         System.err.println("fit-pca: " + line.where() + ": " + line.error());
                         bad++;

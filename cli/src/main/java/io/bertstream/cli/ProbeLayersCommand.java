@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 public final class ProbeLayersCommand implements Callable<Integer> {
 
     @Mixin
-    EmbedCommand.ModelOptions model;
+    ModelOptions model;
 
     @ArgGroup(multiplicity = "1")
     Data data;

@@ -4,7 +4,6 @@ import io.bertstream.topology.BertstreamApp;
 import io.bertstream.topology.BertstreamConfig;
 import io.bertstream.topology.Replay;
 import io.bertstream.topology.SharedModel;
-import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,14 +12,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Re-embed the input topic(s) from the beginning or from a timestamp, e.g. after a model change,",
-            "without disturbing the live application: the replay runs under its own application id",
-            "(<application.id>-replay-<epoch ms> unless --app-id), with its own offsets, state and transactions.",
-            "Exits once it has caught up with the end offsets seen at its start, unless --follow.",
+            "into a versioned output topic beside the live one, without disturbing the live application: the replay",
+            "runs under its own application id (<application.id>-replay-<epoch ms> unless --app-id), with its own",
+            "offsets, state, transactions and dead-letter topic (<replay application id>-dlq unless --dead-letter-topic).",
+            "The live output topic is refused unless --allow-live-output. Exits once it has caught up with the end",
+            "offsets seen at its start, unless --follow.",
             "Example: bertstream replay --config prod.properties --from 2026-11-01T00:00:00Z --output embeddings-v2"})
 public final class ReplayCommand implements Callable<Integer> {
 
@@ -38,8 +39,14 @@ public final class ReplayCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     Start start = new Start();
 
-    @Option(names = "--output", paramLabel = "TOPIC", description = "Output topic of the replay (default: the config's bertstream.output.topic).")
+    @Option(names = "--output", paramLabel = "TOPIC", description = "Output topic of the replay, created like the live one if missing; required unless --allow-live-output.")
     String output;
+
+    @Option(names = "--allow-live-output", description = "Allow writing into the live output topic (overwriting the live vectors in place; the default output then).")
+    boolean allowLiveOutput;
+
+    @Option(names = "--dead-letter-topic", paramLabel = "TOPIC", description = "Dead-letter topic of the replay (default: <replay application id>-dlq, created like the live one if missing).")
+    String deadLetterTopic;
 
     @Option(names = "--app-id", paramLabel = "ID", description = "The replay's application id (default: <application.id>-replay-<epoch ms>).")
     String appId;
@@ -55,22 +62,17 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        BertstreamConfig live;
         BertstreamConfig settings;
         Instant from;
         SharedModel model;
         try {
             from = start.from == null ? null : parseTime(start.from);
-            var base = BertstreamConfig.load(config, System.getenv());
-            var overrides = new HashMap<String, String>();
-            overrides.put(StreamsConfig.APPLICATION_ID_CONFIG, appId != null ? appId
-                    : Replay.applicationId(base.require(StreamsConfig.APPLICATION_ID_CONFIG), Instant.now()));
-            overrides.put(BertstreamConfig.METRICS_PORT, Integer.toString(metricsPort));
-            if (output != null) {
-                overrides.put(BertstreamConfig.OUTPUT_TOPIC, output);
-            }
-            settings = base.with(overrides);
+            live = BertstreamConfig.load(config, System.getenv());
+            settings = Replay.configure(live, new Replay.Request(appId, output, deadLetterTopic, allowLiveOutput), Instant.now())
+                    .with(Map.of(BertstreamConfig.METRICS_PORT, Integer.toString(metricsPort)));
             settings.topologySettings();
-            model = SharedModel.open(settings);
+            model = Distributions.explained(() -> SharedModel.open(settings));
         } catch (IllegalArgumentException e) {
             System.err.println("replay: " + e.getMessage());
             return 2;
@@ -80,9 +82,10 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         // The app closes the model last: after its stream threads and the inference worker have stopped.
         try (var app = BertstreamApp.owning(settings, model);
-             var replay = Replay.prepare(settings, from)) {
-            System.out.printf("replay %s: %d records from %s%n", replay.applicationId(), replay.recordsToReplay(),
-                    from == null ? "the beginning" : from);
+             var replay = Replay.prepare(settings, live, from)) {
+            System.out.printf("replay %s: %d records from %s into %s (dead letters: %s)%n", replay.applicationId(),
+                    replay.recordsToReplay(), from == null ? "the beginning" : from,
+                    settings.require(BertstreamConfig.OUTPUT_TOPIC), settings.require(BertstreamConfig.DLQ_TOPIC));
             app.start();
             RunCommand.printEndpoints(settings, app, "replaying");
             if (follow) {

@@ -29,7 +29,7 @@ public final class RunCommand implements Callable<Integer> {
             settings.topologySettings();
             settings.require(StreamsConfig.APPLICATION_ID_CONFIG);
             settings.require(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
-            model = SharedModel.open(settings);
+            model = Distributions.explained(() -> SharedModel.open(settings));
         } catch (IllegalArgumentException e) {
             System.err.println("run: " + e.getMessage());
             return 2;

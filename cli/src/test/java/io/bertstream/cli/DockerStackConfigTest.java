@@ -41,6 +41,8 @@ class DockerStackConfigTest {
         JsonNode sink = json.readTree(DOCKER.resolve("init/elasticsearch-sink.json").toFile());
         assertEquals(outputTopic, sink.get("topics").asText(), "the connector reads bertstream's output topic");
         assertEquals("false", sink.get("key.ignore").asText(), "record key = document id, so replays overwrite");
+        assertEquals("delete", sink.get("behavior.on.null.values").asText(), "bertstream's tombstones delete documents");
+        assertEquals("propagate", config.require(BertstreamConfig.INPUT_DELETES), "and bertstream sends them");
 
         JsonNode vector = json.readTree(DOCKER.resolve("init/index-mapping.json").toFile())
                 .at("/mappings/properties/vector");

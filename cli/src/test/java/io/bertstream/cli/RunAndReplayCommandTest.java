@@ -105,7 +105,7 @@ class RunAndReplayCommandTest {
         String input = unique("texts");
         String live = unique("embeddings");
         String replayed = unique("embeddings-v2");
-        kafka.createTopics(2, input, live, live + "-dlq", replayed, replayed + "-dlq");
+        kafka.createTopics(2, input, live, live + "-dlq");
         long old = System.currentTimeMillis() - Duration.ofDays(2).toMillis();
         long recent = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
         produce(input, 0, 10, old);
@@ -140,8 +140,8 @@ class RunAndReplayCommandTest {
 
         // From the beginning: everything still in the topic.
         String all = unique("embeddings-all");
-        kafka.createTopics(2, all, all + "-dlq");
-        assertEquals(0, Bertstream.execute("replay", "--config", config.toString(), "--from-beginning", "--output", all));
+        assertEquals(0, Bertstream.execute("replay", "--config", config.toString(), "--from-beginning", "--output", all,
+                "--dead-letter-topic", all + "-dlq"));
         assertEquals(25, readCommitted(all, 25, Duration.ofSeconds(30)).size());
     }
 
@@ -154,5 +154,9 @@ class RunAndReplayCommandTest {
         Files.writeString(config, "application.id=a\nbootstrap.servers=localhost:1\nbertstream.input.topics=t\n"
                 + "bertstream.output.topic=o\nbertstream.dlq.topic=d\nbertstream.backend=tensorflow\n");
         assertEquals(2, Bertstream.execute("run", "--config", config.toString()), "an unknown backend is a usage error");
+        Files.writeString(config, "application.id=a\nbootstrap.servers=localhost:1\nbertstream.input.topics=t\n"
+                + "bertstream.output.topic=o\nbertstream.dlq.topic=d\n");
+        assertEquals(2, Bertstream.execute("replay", "--config", config.toString()),
+                "the live output topic without --allow-live-output is a usage error, before the model or Kafka");
     }
 }

@@ -1,6 +1,7 @@
 package io.bertstream.avro;
 
 import io.bertstream.avro.state.CachedVectors;
+import io.bertstream.avro.state.ChunkCount;
 import io.bertstream.avro.state.PendingRecord;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
@@ -21,7 +22,8 @@ class SchemaEvolutionTest {
     static Stream<Schema> currentSchemas() {
         // The public contract, and the changelogged state whose fingerprints are its format versions.
         return Stream.of(EmbeddingRecord.getClassSchema(), TextEvent.getClassSchema(),
-                PendingRecord.getClassSchema(), CachedVectors.getClassSchema());
+                PendingRecord.getClassSchema(), CachedVectors.getClassSchema(),
+                ChunkCount.getClassSchema());
     }
 
     @ParameterizedTest

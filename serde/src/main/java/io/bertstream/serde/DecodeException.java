@@ -11,8 +11,13 @@ public class DecodeException extends SerializationException {
 
     /** Why a record could not be decoded; stable names, used as the dead-letter reason code. */
     public enum Reason {
-        /** The value is null (a tombstone). */
+        /** The value is null where a record must have one (e.g. Avro bytes asked of a deserializer). */
         NULL_VALUE,
+        /**
+         * A delete (a tombstone, or a Debezium delete event) that names no id: no key, or a key that does not hold
+         * the id where {@code input.json.id-pointer} says the id is.
+         */
+        NO_ID,
         /** Bytes that should be UTF-8 text are not valid UTF-8. */
         INVALID_UTF8,
         /** The value is not valid JSON. */

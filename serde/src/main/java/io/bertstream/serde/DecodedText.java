@@ -11,7 +11,7 @@ import java.util.Map;
  * @param metadata  passed through to the embeddings; empty when the input has none
  * @param eventTime when the text was written at its source; null when unknown
  */
-public record DecodedText(String id, String text, Map<String, String> metadata, Instant eventTime) {
+public record DecodedText(String id, String text, Map<String, String> metadata, Instant eventTime) implements Decoded {
 
     public DecodedText {
         metadata = Map.copyOf(metadata);

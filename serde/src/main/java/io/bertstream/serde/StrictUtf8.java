@@ -25,10 +25,24 @@ final class StrictUtf8 {
         }
     }
 
-    /** The key as the id, or the record's coordinates when there is no key. */
+    /**
+     * The key as the id, or the record's coordinates when there is no key: an empty key is how many producers say
+     * "no key", so it counts as none.
+     */
     static String idFromKeyOr(byte[] key, String topic, int partition, long offset) {
         if (key == null || key.length == 0) {
             return topic + "-" + partition + "-" + offset;
+        }
+        return decode(key, "The key");
+    }
+
+    /**
+     * The key as the id of a delete. No fallback: the coordinates of a tombstone name nothing that was ever
+     * embedded, so a delete without a key is refused ({@link DecodeException.Reason#NO_ID}).
+     */
+    static String idFromKeyOfDelete(byte[] key, String what) {
+        if (key == null || key.length == 0) {
+            throw new DecodeException(DecodeException.Reason.NO_ID, what + " without a key: nothing says which id it deletes");
         }
         return decode(key, "The key");
     }

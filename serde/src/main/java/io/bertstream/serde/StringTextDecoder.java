@@ -1,17 +1,16 @@
 package io.bertstream.serde;
 
-import io.bertstream.serde.DecodeException.Reason;
 import org.apache.kafka.common.header.Headers;
 
 import java.util.Map;
 
-/** Plain UTF-8 text values; the key (or the record's coordinates) is the id. */
+/** Plain UTF-8 text values; the key (or the record's coordinates) is the id; a tombstone deletes its key. */
 final class StringTextDecoder implements TextDecoder {
 
     @Override
-    public DecodedText decode(String topic, int partition, long offset, Headers headers, byte[] key, byte[] value) {
+    public Decoded decode(String topic, int partition, long offset, Headers headers, byte[] key, byte[] value) {
         if (value == null) {
-            throw new DecodeException(Reason.NULL_VALUE, "Null value on " + topic);
+            return new DecodedDelete(StrictUtf8.idFromKeyOfDelete(key, "A tombstone"), DecodedDelete.Kind.TOMBSTONE);
         }
         String text = StrictUtf8.decode(value, "The value");
         return new DecodedText(StrictUtf8.idFromKeyOr(key, topic, partition, offset), text, Map.of(), null);

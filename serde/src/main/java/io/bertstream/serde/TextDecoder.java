@@ -8,8 +8,8 @@ import org.apache.kafka.common.header.Headers;
 import java.util.Map;
 
 /**
- * Turns an input record (key, value, headers, where it was read) into a {@link DecodedText}, or throws a
- * {@link DecodeException} saying why not. Three input formats:
+ * Turns an input record (key, value, headers, where it was read) into what it says — a {@link DecodedText} to embed,
+ * or a {@link DecodedDelete} — or throws a {@link DecodeException} saying why not. Three input formats:
  * <ul>
  *   <li>{@code avro}: a {@link TextEvent} in either Avro framing (registry or single-object, detected by the
  *       first bytes); the id is the event's id;</li>
@@ -18,8 +18,17 @@ import java.util.Map;
  *       e.g. {@code /after/description} and {@code /after/id};</li>
  *   <li>{@code string}: the value is the text, as strict UTF-8.</li>
  * </ul>
- * When the format gives no id (json without an id pointer, string), the record key (strict UTF-8) is the
- * id; without a key either, the id is {@code <topic>-<partition>-<offset>}, which is stable across replays.
+ * When the format gives no id (json without an id pointer, string, a TextEvent with an empty id), the record key
+ * (strict UTF-8) is the id; without a key (null or empty) the id is {@code <topic>-<partition>-<offset>}, which is
+ * stable across replays.
+ *
+ * <p>Deletes. A tombstone (null value) deletes the id its key names: the key itself, in every format, except json
+ * with an id pointer, where the value that held the id is gone — there a JSON object key (a Connect or Debezium key,
+ * its envelope unwrapped) holds the id at the id pointer (a pointer into a Debezium envelope, {@code /after/id},
+ * at {@code /id}: Debezium's key is the row's primary key), a JSON string key is the id, and any other key is the id
+ * as text. A Debezium delete event ({@code "op": "d"}, {@code "after": null}) deletes the id of the row as it was:
+ * the id pointer under {@code before}, else its key as a tombstone's. A delete without a key, or whose key holds no
+ * id, is refused ({@link DecodeException.Reason#NO_ID}): the coordinates of a delete name nothing ever embedded.
  * Headers are not used today. Implementations are thread-safe.
  */
 public interface TextDecoder {
@@ -44,7 +53,7 @@ public interface TextDecoder {
             .define(JSON_ID_POINTER_CONFIG, ConfigDef.Type.STRING, null, ConfigValidators.JSON_POINTER, ConfigDef.Importance.MEDIUM,
                     "json input: where the id is; unset: the record key, without a key topic-partition-offset");
 
-    DecodedText decode(String topic, int partition, long offset, Headers headers, byte[] key, byte[] value);
+    Decoded decode(String topic, int partition, long offset, Headers headers, byte[] key, byte[] value);
 
     /** Avro {@link TextEvent}s; {@code registry} may be null when no input is registry-framed. */
     static TextDecoder avro(RegistryClient registry) {

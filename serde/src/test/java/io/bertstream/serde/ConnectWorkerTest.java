@@ -23,11 +23,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * The proof that stock Kafka Connect reads bertstream's output: a real standalone Connect worker, against a
  * real KRaft broker, with the stock JsonConverter, hands a sink connector a Struct whose vector is an
- * ARRAY of FLOAT32 — the shape the Elasticsearch and vector-database sinks take.
+ * ARRAY of FLOAT32 — the shape the Elasticsearch and vector-database sinks take — and a tombstone (bertstream's
+ * delete of an id) as a record with the key and a null value, which sinks with delete-on-null turn into a delete.
  */
 class ConnectWorkerTest {
 
@@ -39,6 +41,12 @@ class ConnectWorkerTest {
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             kafka.createTopics(TOPIC);
             produce(kafka.bootstrapServers(), sent);
+            String deleted = sent.get(0).getId();
+            try (KafkaProducer<String, EmbeddingRecord> producer = new KafkaProducer<>(
+                    Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                    new StringSerializer(), OutputFormat.CONNECT_JSON.serializer(Map.of()))) {
+                producer.send(new ProducerRecord<>(TOPIC, deleted, null)); // what bertstream sends for a delete
+            }
 
             Connect<StandaloneHerder> worker = new ConnectStandalone().startConnect(Map.of(
                     "bootstrap.servers", kafka.bootstrapServers(),
@@ -60,16 +68,20 @@ class ConnectWorkerTest {
 
                 List<SinkRecord> received = new ArrayList<>();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (received.size() < sent.size() && System.nanoTime() < deadline) {
+                while (received.size() < sent.size() + 1 && System.nanoTime() < deadline) {
                     SinkRecord record = CapturingSinkConnector.RECEIVED.poll(500, TimeUnit.MILLISECONDS);
                     if (record != null) {
                         received.add(record);
                     }
                 }
-                assertEquals(sent.size(), received.size(), "records delivered to the sink");
+                assertEquals(sent.size() + 1, received.size(), "records delivered to the sink");
                 for (int i = 0; i < sent.size(); i++) {
                     assertDelivered(sent.get(i), received.get(i));
                 }
+                SinkRecord tombstone = received.get(sent.size());
+                assertEquals(deleted, tombstone.key(), "the deleted id");
+                assertNull(tombstone.value(), "a null value: a delete for the sink");
+                assertNull(tombstone.valueSchema());
             } finally {
                 worker.stop();
                 worker.awaitStop();

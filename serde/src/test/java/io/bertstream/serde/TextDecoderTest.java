@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,7 +47,15 @@ class TextDecoderTest {
     private static final byte[] INVALID_UTF8 = {'o', 'k', (byte) 0xC3, (byte) 0x28};
 
     private static DecodedText decode(TextDecoder decoder, String key, byte[] value) {
+        return assertInstanceOf(DecodedText.class, decoded(decoder, key, value));
+    }
+
+    private static Decoded decoded(TextDecoder decoder, String key, byte[] value) {
         return decoder.decode("texts", 3, 42L, NO_HEADERS, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    private static DecodedDelete delete(TextDecoder decoder, String key, byte[] value) {
+        return assertInstanceOf(DecodedDelete.class, decoded(decoder, key, value));
     }
 
     private static Reason reasonOf(TextDecoder decoder, String key, byte[] value) {
@@ -75,7 +84,10 @@ class TextDecoderTest {
         assertEquals(Reason.INVALID_UTF8, reasonOf(TextDecoder.string(), "k", INVALID_UTF8));
         assertEquals(Reason.INVALID_UTF8, assertThrows(DecodeException.class, () -> TextDecoder.string()
                 .decode("texts", 0, 0, NO_HEADERS, INVALID_UTF8, utf8("fine text"))).reason(), "the key too");
-        assertEquals(Reason.NULL_VALUE, reasonOf(TextDecoder.string(), "k", null));
+        assertEquals(new DecodedDelete("k", DecodedDelete.Kind.TOMBSTONE), delete(TextDecoder.string(), "k", null),
+                "a tombstone deletes its key");
+        assertEquals(Reason.NO_ID, reasonOf(TextDecoder.string(), null, null), "a tombstone without a key deletes nothing");
+        assertEquals(Reason.NO_ID, reasonOf(TextDecoder.string(), "", null), "nor with an empty one");
     }
 
     // --- JSON ---
@@ -98,12 +110,60 @@ class TextDecoderTest {
         assertEquals("key-9", decode(TextDecoder.json("/text", null), "key-9", utf8("{\"text\":\"hi\"}")).id());
     }
 
+    private static final String DEBEZIUM_DELETE = DEBEZIUM_UPDATE
+            .replace("\"after\":{\"id\":107,\"name\":\"rocks\",\"description\":\"box of assorted rocks, polished\",\"weight\":5.3}",
+                    "\"after\":null").replace("\"op\":\"u\"", "\"op\":\"d\"");
+
     @Test
-    void debeziumDeleteHasNoTextToEmbed() {
-        String delete = DEBEZIUM_UPDATE.replace("\"after\":{\"id\":107,\"name\":\"rocks\",\"description\":\"box of assorted rocks, polished\",\"weight\":5.3}",
-                "\"after\":null").replace("\"op\":\"u\"", "\"op\":\"d\"");
-        assertTrue(delete.contains("\"after\":null"));
-        assertEquals(Reason.POINTER_NOT_FOUND, reasonOf(TextDecoder.json("/after/description", "/after/id"), null, utf8(delete)));
+    void aDebeziumDeleteEventDeletesTheIdOfTheRowAsItWas() {
+        assertTrue(DEBEZIUM_DELETE.contains("\"after\":null") && DEBEZIUM_DELETE.contains("\"op\":\"d\""));
+        TextDecoder decoder = TextDecoder.json("/after/description", "/after/id");
+        var expected = new DecodedDelete("107", DecodedDelete.Kind.DELETE_EVENT);
+        assertEquals(expected, delete(decoder, "{\"id\":107}", utf8(DEBEZIUM_DELETE)), "the id from before");
+        assertEquals(expected, delete(decoder, "{\"id\":107}", utf8(DEBEZIUM_UPDATE_WITH_SCHEMA.replace(DEBEZIUM_UPDATE, DEBEZIUM_DELETE))),
+                "with schemas.enable too");
+        // PostgreSQL's default replica identity puts only the primary key in before; a delete without before falls
+        // back to the key, as a tombstone would
+        String noBefore = DEBEZIUM_DELETE.replaceFirst("\"before\":\\{[^}]*}", "\"before\":null");
+        assertTrue(noBefore.contains("\"before\":null"), noBefore);
+        assertEquals(expected, delete(decoder, "{\"id\":107}", utf8(noBefore)));
+        assertEquals(Reason.NO_ID, reasonOf(decoder, null, utf8(noBefore)), "neither before nor a key: no id");
+        // Without an id pointer the key is the id of every record, deletes included
+        assertEquals(new DecodedDelete("{\"id\":107}", DecodedDelete.Kind.DELETE_EVENT),
+                delete(TextDecoder.json("/after/description", null), "{\"id\":107}", utf8(DEBEZIUM_DELETE)));
+        // op d alone is not enough: a document that merely has such a field is a text like any other
+        assertEquals("x", decode(decoder, null, utf8("{\"op\":\"d\",\"after\":{\"id\":1,\"description\":\"x\"}}")).text());
+    }
+
+    @Test
+    void debeziumsTombstoneAfterTheDeleteEventNamesTheSameId() {
+        // Debezium keys a row by its primary key, {"id":107}; the tombstone after a delete event carries that key
+        TextDecoder decoder = TextDecoder.json("/after/description", "/after/id");
+        assertEquals(new DecodedDelete("107", DecodedDelete.Kind.TOMBSTONE), delete(decoder, "{\"id\":107}", null));
+        assertEquals(new DecodedDelete("107", DecodedDelete.Kind.TOMBSTONE),
+                delete(decoder, "{\"schema\":{\"type\":\"struct\"},\"payload\":{\"id\":107}}", null), "a key with schemas.enable");
+        assertEquals(delete(decoder, "{\"id\":107}", utf8(DEBEZIUM_DELETE)).id(), delete(decoder, "{\"id\":107}", null).id(),
+                "the delete event and its tombstone name one id, not two of different kinds");
+        assertEquals(Reason.NO_ID, reasonOf(decoder, "{\"sku\":\"a-1\"}", null), "a key without the id");
+        assertEquals(Reason.NO_ID, reasonOf(decoder, null, null), "no key");
+    }
+
+    @Test
+    void aTombstonesIdComesFromItsKey() {
+        // Flattened rows (Debezium's ExtractNewRecordState) keep the primary-key struct as their key
+        TextDecoder flat = TextDecoder.json("/text", "/id");
+        assertEquals("107", delete(flat, "{\"id\":107}", null).id());
+        assertEquals("doc-1", delete(flat, "doc-1", null).id(), "a plain key is the id");
+        assertEquals("doc-1", delete(flat, "\"doc-1\"", null).id(), "a JSON string key is the id");
+        assertEquals("42", delete(flat, "42", null).id());
+        assertEquals(Reason.WRONG_TYPE, reasonOf(flat, "{\"id\":{\"a\":1}}", null));
+        assertEquals(Reason.INVALID_UTF8, assertThrows(DecodeException.class,
+                () -> flat.decode("texts", 0, 0, NO_HEADERS, INVALID_UTF8, null)).reason(), "a key that is not UTF-8");
+        // Without an id pointer the key is the id, as for every record: the JSON text as it is
+        assertEquals("{\"id\":107}", delete(TextDecoder.json("/text", null), "{\"id\":107}", null).id());
+        // Avro: TextEvent producers key by id
+        assertEquals(new DecodedDelete("evt-1", DecodedDelete.Kind.TOMBSTONE), delete(TextDecoder.avro(null), "evt-1", null));
+        assertEquals(Reason.NO_ID, reasonOf(TextDecoder.avro(null), null, null));
     }
 
     @Test
@@ -119,7 +179,7 @@ class TextDecoderTest {
         assertEquals(Reason.WRONG_TYPE, reasonOf(decoder, null, utf8("{\"after\":{\"id\":{\"x\":1},\"description\":\"x\"}}")));
         assertEquals(Reason.POINTER_NOT_FOUND, reasonOf(decoder, null, utf8("[\"after\"]")), "an array has no /after/description");
         assertEquals(Reason.INVALID_UTF8, reasonOf(decoder, null, INVALID_UTF8));
-        assertEquals(Reason.NULL_VALUE, reasonOf(decoder, null, null));
+        assertEquals(Reason.NO_ID, reasonOf(decoder, null, null), "a tombstone without a key");
     }
 
     // --- Avro ---
@@ -145,7 +205,7 @@ class TextDecoderTest {
         assertEquals(Reason.UNKNOWN_FRAMING, reasonOf(decoder, null, utf8("plain text")));
         assertEquals(Reason.MALFORMED_AVRO, reasonOf(decoder, null, java.util.Arrays.copyOf(valid, 11)));
         assertEquals(Reason.UNKNOWN_SCHEMA, reasonOf(decoder, null, new byte[]{0, 0, 0, 0, 1, 2, 'a'}), "registry framing, no registry");
-        assertEquals(Reason.NULL_VALUE, reasonOf(decoder, null, null));
+        assertEquals(Reason.NO_ID, reasonOf(decoder, null, null), "a tombstone without a key");
     }
 
     @Test

@@ -280,18 +280,22 @@ public final class BertstreamApp implements AutoCloseable {
         return null;
     }
 
-    /** An output record of an ordinary text must fit, or every event would be dead-lettered. */
+    /**
+     * An output record of an ordinary text with the longest id allowed must fit, or events would be dead-lettered for
+     * their id's length (and a tombstone, never larger, always fits).
+     */
     private void checkOutputFits(Serializer<EmbeddingRecord> serializer, SizeLimits limits,
                                  List<EmbedOutcome.Embedded> warmUp) {
         var source = new Lineage("t".repeat(249), 0, 0, 0);
-        String id = "x".repeat(64);
+        String id = "x".repeat(settings.maxIdBytes());
         byte[] value = serializer.serialize(settings.outputTopic(), sample(warmUp, id));
         var headers = DeadLetter.lineageHeaders(source);
         byte[] key = id.getBytes(StandardCharsets.UTF_8);
         if (!limits.fits(SizeLimits.Kind.OUTPUT, key, value, headers)) {
-            throw new IllegalArgumentException("the output record of a short text takes "
+            throw new IllegalArgumentException("the output record of a short text with an id of "
+                    + BertstreamConfig.INPUT_MAX_ID_BYTES + "=" + settings.maxIdBytes() + " bytes takes "
                     + limits.recordBytes(key, value, headers) + " bytes, over " + limits.describe(SizeLimits.Kind.OUTPUT)
-                    + ": every event would be dead-lettered; raise it");
+                    + ": events would be dead-lettered; raise it, or lower " + BertstreamConfig.INPUT_MAX_ID_BYTES);
         }
     }
 

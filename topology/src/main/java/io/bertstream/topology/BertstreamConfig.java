@@ -72,6 +72,10 @@ public final class BertstreamConfig {
     public static final String INPUT_ID_POINTER = PREFIX + TextDecoder.JSON_ID_POINTER_CONFIG;
     public static final String INPUT_TEXT_POINTER = PREFIX + TextDecoder.JSON_TEXT_POINTER_CONFIG;
     public static final String INPUT_MAX_BYTES = "bertstream.input.max-bytes";
+    /** What tombstones and Debezium delete events do: propagate, dead-letter or ignore. */
+    public static final String INPUT_DELETES = "bertstream.input.deletes";
+    /** Longest id (UTF-8 bytes) that becomes output keys; longer and empty ids are dead-lettered. */
+    public static final String INPUT_MAX_ID_BYTES = "bertstream.input.max-id-bytes";
     public static final String OUTPUT_TOPIC = "bertstream.output.topic";
     public static final String OUTPUT_FORMAT = "bertstream.output.format";
     public static final String OUTPUT_INCLUDE_TEXT = "bertstream.output.include-text";
@@ -145,6 +149,11 @@ public final class BertstreamConfig {
             .define(prefixed(TextDecoder.CONFIG_DEF, TextDecoder.JSON_ID_POINTER_CONFIG))
             .define(INPUT_MAX_BYTES, Type.INT, 1_000_000, atLeast(1), MEDIUM,
                     "Larger input values (bytes) are dead-lettered (stage decode) instead of embedded")
+            .define(INPUT_DELETES, Type.STRING, "propagate", oneOf(TopologySettings.Deletes.class), MEDIUM,
+                    "Tombstones and Debezium delete events: propagate (a tombstone for the id and each of its chunk keys), dead-letter, or ignore")
+            // 512 is Elasticsearch's limit on a document _id: the default keeps every output key a valid _id.
+            .define(INPUT_MAX_ID_BYTES, Type.INT, 512, between(16, 65_536), MEDIUM,
+                    "Longest id (UTF-8 bytes; in chunk mode with its #k suffix, so no output key is longer): longer or empty ids are dead-lettered (stage decode)")
             // ---- output
             .define(OUTPUT_TOPIC, Type.STRING, null, TOPIC_NAME, MEDIUM,
                     "Where EmbeddingRecords go (required)")
@@ -679,7 +688,8 @@ public final class BertstreamConfig {
                         Duration.ofMillis(getInt(MICRO_BATCH_LINGER_MS))),
                 new TopologySettings.Cache(getInt(CACHE_MAX_ENTRIES), getLong(CACHE_MAX_BYTES)), extractionSettings(),
                 getInt(INPUT_MAX_BYTES), getBoolean(OUTPUT_INCLUDE_TEXT), getInt(OUTPUT_MAX_RECORD_BYTES),
-                new TopologySettings.EventLimits(getInt(LENGTH_MAX_EVENT_TOKENS), getInt(LENGTH_MAX_CHUNKS)));
+                new TopologySettings.EventLimits(getInt(LENGTH_MAX_EVENT_TOKENS), getInt(LENGTH_MAX_CHUNKS)),
+                getEnum(INPUT_DELETES, TopologySettings.Deletes.class), getInt(INPUT_MAX_ID_BYTES));
     }
 
     // ---- Reliability block (helper "core") ------------------------------------------------------------------------

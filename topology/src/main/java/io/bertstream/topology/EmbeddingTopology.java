@@ -49,7 +49,7 @@ public final class EmbeddingTopology {
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return storeBuilders(settings, changelogMaxMessageBytes);
+                return storeBuilders(settings, changelogMaxMessageBytes, pipeline.shape().chunked());
             }
         };
         topology.addProcessor(PROCESSOR, supplier, SOURCE);
@@ -76,22 +76,31 @@ public final class EmbeddingTopology {
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes));
     }
 
-    private static Set<StoreBuilder<?>> storeBuilders(TopologySettings settings, int maxMessageBytes) {
+    private static Set<StoreBuilder<?>> storeBuilders(TopologySettings settings, int maxMessageBytes, boolean chunked) {
+        var stores = new java.util.HashSet<StoreBuilder<?>>();
         // In memory and changelogged: the pending store holds only open micro-batches (entries are deleted as their
         // outcomes are forwarded), so it restores fast.
-        StoreBuilder<?> pending = Stores.keyValueStoreBuilder(
+        stores.add(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(MicroBatchProcessor.PENDING_STORE), Serdes.Long(), Serdes.ByteArray())
                 .withLoggingEnabled(pendingChangelogConfig(maxMessageBytes))
-                .withCachingDisabled();
-        if (!settings.cache().enabled()) {
-            return Set.of(pending);
+                .withCachingDisabled());
+        var compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes));
+        if (settings.cache().enabled()) {
+            // Bounded by EmbeddingCache (entries and bytes), whose evictions are deletes: the changelog stays as small.
+            stores.add(Stores.keyValueStoreBuilder(
+                            Stores.inMemoryKeyValueStore(MicroBatchProcessor.CACHE_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                    .withLoggingEnabled(compacted)
+                    .withCachingDisabled());
         }
-        // Bounded by EmbeddingCache (entries and bytes), whose evictions are deletes: the changelog stays as small.
-        StoreBuilder<?> cache = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(MicroBatchProcessor.CACHE_STORE), Serdes.Bytes(), Serdes.ByteArray())
-                .withLoggingEnabled(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes)))
-                .withCachingDisabled();
-        return Set.of(pending, cache);
+        if (chunked) {
+            // Ids with more than one chunk key, and how many: what a delete or a shorter text must tombstone. In memory
+            // (like the others: one kind of store, one set of state metrics), an entry only for ids of 2+ chunks.
+            stores.add(Stores.keyValueStoreBuilder(
+                            Stores.inMemoryKeyValueStore(MicroBatchProcessor.CHUNK_COUNT_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                    .withLoggingEnabled(compacted)
+                    .withCachingDisabled());
+        }
+        return Set.copyOf(stores);
     }
 }

@@ -3,14 +3,18 @@ package io.bertstream.topology;
 import io.bertstream.extract.EmbedOutcome;
 import io.bertstream.extract.Embedding;
 import io.bertstream.serde.DecodeException;
+import io.bertstream.serde.Decoded;
+import io.bertstream.serde.DecodedDelete;
 import io.bertstream.serde.DecodedText;
 import io.bertstream.serde.RegistryException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +44,18 @@ import java.util.Map;
  *
  * <p>Outcomes are collected by a wall-clock punctuation every {@link #COLLECT_INTERVAL} and at the start of every
  * {@link #process}; a task emits its events in the order it read them.
+ *
+ * <p>Deletes (tombstones, Debezium delete events) travel in the micro-batches with the texts, so they keep their
+ * order with the embeddings of the same id; with {@code bertstream.input.deletes=propagate} each sends a tombstone
+ * for the id and, in chunk mode, for every chunk key the id had. The chunk-count store remembers how many chunk
+ * keys an id's last embedding emitted (only ids with more than one), so a delete tombstones each and a re-embedded
+ * text with fewer chunks tombstones the surplus.
  */
 final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     static final String PENDING_STORE = "bertstream-pending";
     static final String CACHE_STORE = "bertstream-embedding-cache";
+    static final String CHUNK_COUNT_STORE = "bertstream-chunk-counts";
     static final String OUTPUT_SINK = "embeddings";
     static final String DEAD_LETTER_SINK = "dead-letters";
     static final Duration COLLECT_INTERVAL = Duration.ofMillis(10);
@@ -54,23 +66,31 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
     private record Undecoded(long sequence, InputRecord raw) {
     }
 
-    /** A decoded event, from its arrival until its outcome is forwarded. */
+    /** A decoded event — a text, or a delete (no tokens) — from its arrival until its outcome is forwarded. */
     private static final class Event {
         final long sequence;
         final InputRecord raw;
-        final DecodedText decoded;
+        final Decoded decoded;
         final int tokens;
         final int cost;
         EmbedOutcome outcome;
         /** The same text, earlier in this task and not yet emitted: its outcome is this one's too. */
         Event sameAs;
 
-        Event(long sequence, InputRecord raw, DecodedText decoded, int tokens, int cost) {
+        Event(long sequence, InputRecord raw, Decoded decoded, int tokens, int cost) {
             this.sequence = sequence;
             this.raw = raw;
             this.decoded = decoded;
             this.tokens = tokens;
             this.cost = cost;
+        }
+
+        boolean isDelete() {
+            return decoded instanceof DecodedDelete;
+        }
+
+        String text() {
+            return ((DecodedText) decoded).text();
         }
 
         EmbedOutcome resolved() {
@@ -96,18 +116,27 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
     private final Pipeline pipeline;
     private final TopologySettings settings;
     private final PipelineMetrics metrics;
+    private final OutputKeys keys;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, byte[]> pendingStore;
     private EmbeddingCache cache;
+    /** Chunk mode only: id → how many chunk keys its last embedding emitted, for ids with more than one. */
+    private KeyValueStore<Bytes, byte[]> chunkCounts;
     private TaskProgress.Task progress;
     private final ArrayDeque<Undecoded> undecoded = new ArrayDeque<>();
     private List<Event> open = new ArrayList<>();
+    private int openTexts;
     private int openLongest;
     private long openTokens;
     private final ArrayDeque<MicroBatch> closed = new ArrayDeque<>();
     /** Texts handed to the model and not yet emitted, with the event that carries them (cache on only). */
     private final Map<String, Event> inFlight = new HashMap<>();
+    /**
+     * Per input partition, the key of the last record admitted when it was a Debezium delete event: the tombstone
+     * Debezium sends right after it is a repeat of the same delete.
+     */
+    private final Map<TopicPartition, byte[]> lastDeleteEvent = new HashMap<>();
     private long nextSequence;
     private int held;
 
@@ -115,6 +144,7 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         this.pipeline = pipeline;
         this.settings = pipeline.settings();
         this.metrics = pipeline.metrics();
+        this.keys = new OutputKeys(settings.maxIdBytes(), pipeline.shape().chunked() ? settings.events().maxChunks() : 0);
     }
 
     @Override
@@ -125,6 +155,9 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         if (settings.cache().enabled()) {
             cache = new EmbeddingCache(context.getStateStore(CACHE_STORE), pipeline.embedder().info(),
                     settings.extraction(), settings.cache(), pipeline.limits(), metrics);
+        }
+        if (pipeline.shape().chunked()) {
+            chunkCounts = context.getStateStore(CHUNK_COUNT_STORE);
         }
         long last = -1;
         try (var restored = pendingStore.all()) {
@@ -180,12 +213,12 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
     }
 
     /**
-     * Decodes an event and adds it to the open micro-batch, or dead-letters it; writes it to the pending store when
-     * {@code pending} is given (a new event), deletes it from there when it is dead-lettered after being stored.
-     * False when the registry failed: the event must wait (stored), and processing pauses.
+     * Decodes an event and adds it to the open micro-batch, or dead-letters (or, for a delete, may drop) it; writes it
+     * to the pending store when {@code pending} is given (a new event), deletes it from there when it is disposed of
+     * after being stored. False when the registry failed: the event must wait (stored), and processing pauses.
      */
     private boolean admit(long sequence, InputRecord raw, byte[] pending) {
-        DecodedText decoded;
+        Decoded decoded;
         try {
             decoded = pipeline.decoder().decode(raw.source().topic(), raw.source().partition(), raw.source().offset(),
                     raw.headers(), raw.key(), raw.value());
@@ -199,16 +232,35 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
                 pipeline.faults().raise(Faults.Kind.REGISTRY, e, () -> decodeOnce(raw));
                 return false;
             }
+            lastDeleteEvent.remove(partitionOf(raw));
+            if (e.reason() == DecodeException.Reason.NO_ID) { // a delete that names no id
+                if (settings.deletes() == TopologySettings.Deletes.IGNORE) {
+                    dropStored(sequence, pending, PipelineMetrics.DeleteAction.IGNORED);
+                    return true;
+                }
+                metrics.delete(PipelineMetrics.DeleteAction.DEAD_LETTERED);
+            }
             rejectStored(sequence, pending, raw, DeadLetter.Stage.DECODE, e.getClass().getName(),
                     e.reason() + ": " + e.getMessage());
             return true;
         } catch (RuntimeException e) {
+            lastDeleteEvent.remove(partitionOf(raw));
             rejectStored(sequence, pending, raw, DeadLetter.Stage.DECODE, e.getClass().getName(), e.getMessage());
             return true;
         }
+        if (decoded instanceof DecodedDelete delete) {
+            return admitDelete(sequence, raw, pending, delete);
+        }
+        lastDeleteEvent.remove(partitionOf(raw));
+        String badId = keys.refusal(decoded.id());
+        if (badId != null) {
+            rejectStored(sequence, pending, raw, DeadLetter.Stage.DECODE, IllegalArgumentException.class.getName(), badId);
+            return true;
+        }
+        String text = ((DecodedText) decoded).text();
         int tokens;
         try {
-            tokens = pipeline.embedder().countTokens(decoded.text());
+            tokens = pipeline.embedder().countTokens(text);
         } catch (RuntimeException e) {
             // The model's tokenizer refuses the text (e.g. empty): the same verdict embedding would give.
             rejectStored(sequence, pending, raw, DeadLetter.Stage.EMBED, e.getClass().getName(), e.getMessage());
@@ -224,25 +276,88 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
                     "the text is " + over);
             return true;
         }
-        var event = new Event(sequence, raw, decoded, tokens, pipeline.shape().cost(tokens));
         var policy = settings.batch();
         // Close the open batch first if this event would push its padded tokens over the budget.
-        if (!open.isEmpty() && (long) (open.size() + 1) * Math.max(openLongest, tokens) > policy.maxTokens()) {
+        if (openTexts > 0 && (long) (openTexts + 1) * Math.max(openLongest, tokens) > policy.maxTokens()) {
             close(PipelineMetrics.CloseReason.TOKENS);
         }
+        add(new Event(sequence, raw, decoded, tokens, pipeline.shape().cost(tokens)), pending);
+        return true;
+    }
+
+    /**
+     * A tombstone or a Debezium delete event: into the micro-batch (propagate), so its tombstones keep their order with
+     * the id's embeddings; or dead-lettered, or dropped, as bertstream.input.deletes says. Debezium's tombstone right
+     * after its delete event (same partition, same key) repeats that delete and is dropped.
+     */
+    private boolean admitDelete(long sequence, InputRecord raw, byte[] pending, DecodedDelete delete) {
+        TopicPartition partition = partitionOf(raw);
+        byte[] previousDeleteEvent = lastDeleteEvent.remove(partition);
+        switch (settings.deletes()) {
+            case IGNORE -> {
+                dropStored(sequence, pending, PipelineMetrics.DeleteAction.IGNORED);
+                return true;
+            }
+            case DEAD_LETTER -> {
+                metrics.delete(PipelineMetrics.DeleteAction.DEAD_LETTERED);
+                rejectStored(sequence, pending, raw, DeadLetter.Stage.DECODE, DecodedDelete.class.getName(),
+                        delete.kind() + ": deletes id " + delete.id() + ", and " + BertstreamConfig.INPUT_DELETES
+                                + "=dead-letter");
+                return true;
+            }
+            case PROPAGATE -> {
+                // carry on below
+            }
+        }
+        if (delete.kind() == DecodedDelete.Kind.TOMBSTONE && previousDeleteEvent != null
+                && Arrays.equals(previousDeleteEvent, raw.key())) {
+            dropStored(sequence, pending, PipelineMetrics.DeleteAction.REPEAT);
+            return true;
+        }
+        String badId = keys.refusal(delete.id());
+        if (badId != null) {
+            metrics.delete(PipelineMetrics.DeleteAction.DEAD_LETTERED);
+            rejectStored(sequence, pending, raw, DeadLetter.Stage.DECODE, IllegalArgumentException.class.getName(), badId);
+            return true;
+        }
+        if (delete.kind() == DecodedDelete.Kind.DELETE_EVENT) {
+            lastDeleteEvent.put(partition, raw.key());
+        }
+        add(new Event(sequence, raw, delete, 0, 0), pending);
+        return true;
+    }
+
+    /** Adds an admitted event to the open micro-batch (storing it first when new), closing the batch when full. */
+    private void add(Event event, byte[] pending) {
         if (pending != null) {
-            pendingStore.put(sequence, pending);
+            pendingStore.put(event.sequence, pending);
             changeHeld(1);
         }
         open.add(event);
-        openLongest = Math.max(openLongest, tokens);
-        openTokens += tokens;
+        if (!event.isDelete()) {
+            openTexts++;
+            openLongest = Math.max(openLongest, event.tokens);
+            openTokens += event.tokens;
+        }
+        var policy = settings.batch();
         if (open.size() >= policy.maxRecords()) {
             close(PipelineMetrics.CloseReason.RECORDS);
-        } else if ((long) open.size() * openLongest >= policy.maxTokens()) {
+        } else if ((long) openTexts * openLongest >= policy.maxTokens()) {
             close(PipelineMetrics.CloseReason.TOKENS);
         }
-        return true;
+    }
+
+    /** A delete with nothing to send: counted, and deleted from the pending store if it was stored. */
+    private void dropStored(long sequence, byte[] pending, PipelineMetrics.DeleteAction action) {
+        metrics.delete(action);
+        if (pending == null) {
+            pendingStore.delete(sequence);
+            changeHeld(-1);
+        }
+    }
+
+    private static TopicPartition partitionOf(InputRecord raw) {
+        return new TopicPartition(raw.source().topic(), raw.source().partition());
     }
 
     /** The registry probe: decoding the held record again; an answer of any kind but a failure of the registry will do. */
@@ -309,9 +424,12 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
     private void close(PipelineMetrics.CloseReason reason) {
         var batch = new MicroBatch(open);
         for (Event event : batch.events) {
+            if (event.isDelete()) {
+                continue; // nothing to compute
+            }
             if (cache != null) {
-                var cached = cache.get(event.decoded.text());
-                Event earlier = cached.isEmpty() ? inFlight.get(event.decoded.text()) : null;
+                var cached = cache.get(event.text());
+                Event earlier = cached.isEmpty() ? inFlight.get(event.text()) : null;
                 metrics.cache(cached.isPresent() || earlier != null);
                 if (cached.isPresent()) {
                     event.outcome = new EmbedOutcome.Embedded(cached.get());
@@ -321,14 +439,15 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
                     event.sameAs = earlier;
                     continue;
                 }
-                inFlight.put(event.decoded.text(), event);
+                inFlight.put(event.text(), event);
             }
             batch.misses.add(event);
         }
         metrics.batch(reason, batch.events.size(), settings.batch().maxRecords(), openTokens,
-                (long) batch.events.size() * openLongest);
+                (long) openTexts * openLongest);
         closed.add(batch);
         open = new ArrayList<>();
+        openTexts = 0;
         openLongest = 0;
         openTokens = 0;
         submitClosed();
@@ -343,7 +462,7 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
             if (!pipeline.queue().hasRoom() && !pipeline.queue().isEmpty()) {
                 return;
             }
-            batch.job = pipeline.queue().submit(batch.misses.stream().map(e -> e.decoded.text()).toList(),
+            batch.job = pipeline.queue().submit(batch.misses.stream().map(Event::text).toList(),
                     batch.misses.stream().mapToInt(e -> e.cost).toArray());
         }
     }
@@ -356,16 +475,20 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
                 Event event = batch.misses.get(i);
                 event.outcome = computed.get(i);
                 if (cache != null) {
-                    inFlight.remove(event.decoded.text(), event);
+                    inFlight.remove(event.text(), event);
                     if (event.outcome instanceof EmbedOutcome.Embedded embedded) {
-                        cache.put(event.decoded.text(), embedded.vectors());
+                        cache.put(event.text(), embedded.vectors());
                     }
                 }
             }
         }
         long now = context.currentSystemTimeMs();
         for (Event event : batch.events) {
-            emit(event, event.resolved(), now);
+            if (event.isDelete()) {
+                emitDelete(event);
+            } else {
+                emit(event, event.resolved(), now);
+            }
             pendingStore.delete(event.sequence);
         }
         changeHeld(-batch.events.size());
@@ -381,11 +504,16 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         var records = new ArrayList<Record<byte[], byte[]>>(vectors.size());
         var createdAt = Instant.ofEpochMilli(now);
         Lineage source = event.raw.source();
+        DecodedText decoded = (DecodedText) event.decoded;
+        int chunkKeys = 0;
         for (Embedding vector : vectors) {
-            String key = OutputKeys.keyOf(event.decoded.id(), vector.chunk());
+            String key = OutputKeys.keyOf(decoded.id(), vector.chunk());
+            if (!key.equals(decoded.id())) {
+                chunkKeys++;
+            }
             byte[] value;
             try {
-                value = pipeline.serializer().serialize(settings.outputTopic(), EmbeddingRecords.of(key, event.decoded,
+                value = pipeline.serializer().serialize(settings.outputTopic(), EmbeddingRecords.of(key, decoded,
                         source, vector, pipeline.embedder().info(), settings.includeText(), createdAt));
             } catch (RuntimeException e) {
                 if (registryFailure(e)) {
@@ -410,6 +538,63 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
             context.forward(record, OUTPUT_SINK);
             metrics.recordOut(source.timestamp(), now);
         }
+        if (chunkCounts != null) {
+            recordChunkKeys(decoded.id(), chunkKeys, source);
+        }
+    }
+
+    /**
+     * Chunk mode: remembers how many chunk keys the id now has, and tombstones those it had beyond them (a text
+     * re-embedded with fewer chunks). Without an entry an id has one chunk key, id#0: only ids with more are kept.
+     */
+    private void recordChunkKeys(String id, int chunkKeys, Lineage source) {
+        Bytes storeKey = Bytes.wrap(id.getBytes(StandardCharsets.UTF_8));
+        int before = chunkKeysOf(storeKey);
+        for (int index = chunkKeys; index < before; index++) {
+            tombstone(OutputKeys.chunkKey(id, index), source);
+        }
+        metrics.tombstonesOut(PipelineMetrics.TombstoneCause.FEWER_CHUNKS, Math.max(0, before - chunkKeys));
+        if (chunkKeys > 1 && chunkKeys != before) {
+            chunkCounts.put(storeKey, StateFormat.writeChunkCount(chunkKeys));
+        } else if (chunkKeys <= 1 && before > 1) {
+            chunkCounts.delete(storeKey);
+        }
+    }
+
+    private int chunkKeysOf(Bytes storeKey) {
+        byte[] stored = chunkCounts.get(storeKey);
+        return stored == null ? 1 : StateFormat.readChunkCount(stored);
+    }
+
+    /** A delete: a tombstone for the id and, in chunk mode, for each of its chunk keys. */
+    private void emitDelete(Event event) {
+        String id = event.decoded.id();
+        Lineage source = event.raw.source();
+        int sent = 1;
+        tombstone(id, source);
+        if (chunkCounts != null) {
+            Bytes storeKey = Bytes.wrap(id.getBytes(StandardCharsets.UTF_8));
+            int chunkKeys = chunkKeysOf(storeKey);
+            for (int index = 0; index < chunkKeys; index++) {
+                tombstone(OutputKeys.chunkKey(id, index), source);
+            }
+            sent += chunkKeys;
+            if (chunkKeys > 1) {
+                chunkCounts.delete(storeKey);
+            }
+        }
+        metrics.tombstonesOut(PipelineMetrics.TombstoneCause.DELETE, sent);
+        metrics.delete(PipelineMetrics.DeleteAction.PROPAGATED);
+    }
+
+    /**
+     * An output tombstone: the key, a null value (a delete for compaction and for Connect sinks in every output
+     * format), the input's lineage headers. Never over a size limit: no larger than an output record with a key of
+     * the longest id allowed, which start-up checked fits.
+     */
+    private void tombstone(String key, Lineage source) {
+        context.forward(new Record<>(key.getBytes(StandardCharsets.UTF_8), null, source.timestamp(),
+                DeadLetter.lineageHeaders(source)), OUTPUT_SINK);
     }
 
     private static boolean registryFailure(Throwable e) {
@@ -434,10 +619,12 @@ final class MicroBatchProcessor implements Processor<byte[], byte[], byte[], byt
         });
         closed.clear();
         open = new ArrayList<>();
+        openTexts = 0;
         openLongest = 0;
         openTokens = 0;
         undecoded.clear();
         inFlight.clear();
+        lastDeleteEvent.clear();
         changeHeld(-held);
         if (progress != null) {
             pipeline.progress().deactivate(progress);

@@ -24,6 +24,34 @@ public final class PipelineMetrics {
     /** Why a micro-batch was closed. */
     public enum CloseReason { RECORDS, TOKENS, LINGER }
 
+    /** What became of an input delete (a tombstone, a Debezium delete event). */
+    public enum DeleteAction {
+        /** tombstones sent for the id and its chunk keys */
+        PROPAGATED,
+        /** Debezium's tombstone right after its delete event, which already sent the tombstones */
+        REPEAT,
+        /** bertstream.input.deletes=ignore */
+        IGNORED,
+        /** bertstream.input.deletes=dead-letter, or a delete that names no usable id */
+        DEAD_LETTERED;
+
+        String tag() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /** Why a tombstone was sent. */
+    public enum TombstoneCause {
+        /** an input delete */
+        DELETE,
+        /** a re-embedded text with fewer chunks than before: its surplus chunk keys */
+        FEWER_CHUNKS;
+
+        String tag() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
     private final MeterRegistry registry;
     private final Counter eventsIn;
     private final Counter recordsOut;
@@ -32,6 +60,8 @@ public final class PipelineMetrics {
     private final Map<DeadLetter.Stage, Counter> deadLettered = new EnumMap<>(DeadLetter.Stage.class);
     private final Map<CloseReason, Counter> batchesClosed = new EnumMap<>(CloseReason.class);
     private final Map<SizeLimits.Kind, Counter> oversized = new EnumMap<>(SizeLimits.Kind.class);
+    private final Map<DeleteAction, Counter> deletes = new EnumMap<>(DeleteAction.class);
+    private final Map<TombstoneCause, Counter> tombstones = new EnumMap<>(TombstoneCause.class);
     private final Map<String, Counter> retries = new ConcurrentHashMap<>();
     private final DistributionSummary batchSize;
     private final DistributionSummary batchFill;
@@ -71,6 +101,17 @@ public final class PipelineMetrics {
                     .description("writes refused before sending because they were over the size limit (pending, output:"
                             + " the event is dead-lettered; cache: not cached)")
                     .tag("kind", kind.metricTag()).register(registry));
+        }
+        for (DeleteAction action : DeleteAction.values()) {
+            deletes.put(action, Counter.builder("bertstream.deletes")
+                    .description("input deletes (tombstones, Debezium delete events), by what became of them")
+                    .tag("action", action.tag()).register(registry));
+        }
+        for (TombstoneCause cause : TombstoneCause.values()) {
+            tombstones.put(cause, Counter.builder("bertstream.tombstones.out")
+                    .description("output tombstones (null values) sent: for an input delete, or for the surplus chunk keys"
+                            + " of a text re-embedded with fewer chunks")
+                    .tag("cause", cause.tag()).register(registry));
         }
         batchSize = DistributionSummary.builder("bertstream.batch.size").description("events per micro-batch")
                 .register(registry);
@@ -199,6 +240,22 @@ public final class PipelineMetrics {
 
     void oversized(SizeLimits.Kind kind) {
         oversized.get(kind).increment();
+    }
+
+    void delete(DeleteAction action) {
+        deletes.get(action).increment();
+    }
+
+    void tombstonesOut(TombstoneCause cause, int count) {
+        tombstones.get(cause).increment(count);
+    }
+
+    public double deletes(DeleteAction action) {
+        return deletes.get(action).count();
+    }
+
+    public double tombstonesOut(TombstoneCause cause) {
+        return tombstones.get(cause).count();
     }
 
     void cache(boolean hit) {

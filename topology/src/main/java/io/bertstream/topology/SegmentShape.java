@@ -27,6 +27,11 @@ public record SegmentShape(LengthPolicy.Mode mode, int window, int overlap) {
         return new SegmentShape(policy.mode(), Math.max(window, SPECIAL_TOKENS + 1), Math.max(0, policy.overlap()));
     }
 
+    /** Whether long texts become chunks, each a vector with its own key (id#index). */
+    boolean chunked() {
+        return mode == LengthPolicy.Mode.CHUNK;
+    }
+
     /** Model inputs the text becomes: 1, or the number of chunks. */
     int chunks(int tokens) {
         int inner = tokens - SPECIAL_TOKENS;

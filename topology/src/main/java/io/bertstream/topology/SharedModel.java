@@ -55,9 +55,7 @@ public final class SharedModel implements AutoCloseable {
      *                                  valid), or the weights are not the ones bertstream.model.sha256 pins
      */
     public static SharedModel open(BertstreamConfig config) {
-        var options = new EngineOptions(config.getEnum(BACKEND, Backend.class), config.getEnum(DEVICE, Device.class),
-                config.getEnum(PRECISION, Precision.class), config.getInt(ENGINE_MAX_PASS_TOKENS), config.getInt(THREADS));
-        EmbeddingEngine engine = EmbeddingEngine.open(config.require(MODEL), options);
+        EmbeddingEngine engine = EmbeddingEngine.open(config.require(MODEL), engineOptions(config));
         try {
             checkPinned(config.optional(MODEL_SHA256), config.require(MODEL), engine.model().identity().sha256());
             var extractor = new Extractor(engine, extractionSpec(config));
@@ -78,7 +76,21 @@ public final class SharedModel implements AutoCloseable {
         }
     }
 
-    static ExtractionSpec extractionSpec(BertstreamConfig config) {
+    /**
+     * How the model runs, from bertstream.backend / device / precision / threads / engine.max-pass-tokens: the one place engine
+     * options are made from settings, for the service and the command line's options alike.
+     */
+    public static EngineOptions engineOptions(BertstreamConfig config) {
+        return new EngineOptions(config.getEnum(BACKEND, Backend.class), config.getEnum(DEVICE, Device.class),
+                config.getEnum(PRECISION, Precision.class), config.getInt(ENGINE_MAX_PASS_TOKENS), config.getInt(THREADS));
+    }
+
+    /**
+     * What to extract, from bertstream.layers / pooling / normalize / truncate-dims / quantize / length.* /
+     * document-vector: the one place an {@link ExtractionSpec} is made from settings, for the service and the
+     * command line's options alike (so `embed` and `run` with the same settings give the same vectors).
+     */
+    public static ExtractionSpec extractionSpec(BertstreamConfig config) {
         var spec = ExtractionSpec.modelDefaults()
                 .withTruncateDims(config.getInt(TRUNCATE_DIMS))
                 .withDocumentVector(config.getBoolean(DOCUMENT_VECTOR))

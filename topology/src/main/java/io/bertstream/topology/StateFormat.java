@@ -5,6 +5,7 @@ import io.bertstream.avro.state.CachedQuantization;
 import io.bertstream.avro.state.CachedToken;
 import io.bertstream.avro.state.CachedVector;
 import io.bertstream.avro.state.CachedVectors;
+import io.bertstream.avro.state.ChunkCount;
 import io.bertstream.avro.state.PendingHeader;
 import io.bertstream.avro.state.PendingRecord;
 import io.bertstream.extract.Embedding;
@@ -25,11 +26,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The byte formats of the changelogged state: pending entries ({@link InputRecord}) and cache entries (vectors).
+ * The byte formats of the changelogged state: pending entries ({@link InputRecord}), cache entries (vectors) and
+ * chunk counts (how many chunk keys an id has).
  *
  * <p>Written as Avro single-object encoding ({@code 0xC3 0x01}, the 8-byte fingerprint of the writer schema, the
  * record): the fingerprint is the format version. The reader takes every version ever written — the schemas
- * released in {@code schemas/} ({@code PendingRecord}, {@code CachedVectors}) and the unversioned layouts of the
+ * released in {@code schemas/} ({@code PendingRecord}, {@code CachedVectors}, {@code ChunkCount}) and the unversioned layouts of the
  * first release, which can never start with {@code 0xC3} (they start with a non-negative big-endian length) — and
  * refuses anything else with a {@link UnknownFormatException} saying what it found, so a rolling upgrade never
  * restores garbage.
@@ -48,7 +50,22 @@ final class StateFormat {
     private static final SingleObjectSerializer<CachedVectors> VECTORS_WRITER = new SingleObjectSerializer<>(CachedVectors.class);
     private static final AvroDeserializer<CachedVectors> VECTORS_READER = new AvroDeserializer<>(CachedVectors.class, null);
 
+    private static final SingleObjectSerializer<ChunkCount> CHUNKS_WRITER = new SingleObjectSerializer<>(ChunkCount.class);
+    private static final AvroDeserializer<ChunkCount> CHUNKS_READER = new AvroDeserializer<>(ChunkCount.class, null);
+
     private StateFormat() {
+    }
+
+    static byte[] writeChunkCount(int chunks) {
+        return CHUNKS_WRITER.serialize(null, new ChunkCount(chunks));
+    }
+
+    /** The chunk store came with the versioned formats: it has no unversioned layout to read. */
+    static int readChunkCount(byte[] bytes) {
+        if (!versioned(bytes)) {
+            throw new UnknownFormatException("chunk-count entry in no known format (" + bytes.length + " bytes)", null);
+        }
+        return read(CHUNKS_READER, bytes, "chunk-count entry").getChunks();
     }
 
     static byte[] writePending(InputRecord record) {

@@ -19,10 +19,24 @@ import java.util.regex.Pattern;
  * @param maxRecordBytes  largest record bertstream produces, on top of what the producer and the topics accept
  *                        ({@link SizeLimits}): larger outputs are dead-lettered, larger dead letters are cut
  * @param events          how much work one event may ask of the model
+ * @param deletes         what tombstones and Debezium delete events do
+ * @param maxIdBytes      longest id (UTF-8 bytes), chunk suffix included: longer ids, and empty ones, are dead-lettered
+ *                        ({@link OutputKeys})
  */
 public record TopologySettings(List<String> inputTopics, Pattern inputPattern, String outputTopic,
                                String deadLetterTopic, BatchPolicy batch, Cache cache, String extraction, int maxInputBytes,
-                               boolean includeText, int maxRecordBytes, EventLimits events) {
+                               boolean includeText, int maxRecordBytes, EventLimits events, Deletes deletes,
+                               int maxIdBytes) {
+
+    /** What an input delete (a tombstone, a Debezium delete event) does. */
+    public enum Deletes {
+        /** A tombstone for the id and for each of its chunk keys, in order with the id's embeddings. */
+        PROPAGATE,
+        /** The delete goes to the dead-letter topic, as any record that is not a text. */
+        DEAD_LETTER,
+        /** Nothing (counted in bertstream_deletes_total{action="ignored"}). */
+        IGNORE
+    }
 
     /**
      * Bounds of each task's embedding cache: at most {@code maxEntries} texts and {@code maxBytes} bytes of encoded
@@ -65,6 +79,10 @@ public record TopologySettings(List<String> inputTopics, Pattern inputPattern, S
         inputTopics = List.copyOf(inputTopics);
         if (inputTopics.isEmpty() == (inputPattern == null)) {
             throw new IllegalArgumentException("give either input topics or an input pattern, not both or neither");
+        }
+        if (deletes == null || maxIdBytes < 1) {
+            throw new IllegalArgumentException("a delete policy and a positive key limit are needed: " + deletes + ", "
+                    + maxIdBytes);
         }
     }
 }

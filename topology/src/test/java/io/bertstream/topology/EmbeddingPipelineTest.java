@@ -97,7 +97,10 @@ class EmbeddingPipelineTest {
                 send(producer, input, "pill-" + i, pills.get(i));
             }
         }
-        var config = BertstreamConfig.of(config(unique("app"), input, output, dlq, stateDir), Map.of());
+        // A tombstone is a delete (by default a tombstone out, see DeletesTest); with deletes dead-lettered it is a pill too.
+        var settings = config(unique("app"), input, output, dlq, stateDir);
+        settings.put(BertstreamConfig.INPUT_DELETES, "dead-letter");
+        var config = BertstreamConfig.of(settings, Map.of());
         List<ConsumerRecord<String, byte[]>> dead;
         List<ConsumerRecord<String, byte[]>> good;
         try (var app = new BertstreamApp(config, SharedModel.of(TestModel.embedder())).start()) {

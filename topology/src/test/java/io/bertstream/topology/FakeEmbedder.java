@@ -30,6 +30,7 @@ final class FakeEmbedder implements TextEmbedder {
 
     private final int dims;
     private final SegmentShape shape;
+    private volatile String name = "fake";
     private volatile Duration delayPerCall = Duration.ZERO;
     private volatile long undelayedCalls;
     private volatile long nanosPerToken;
@@ -82,6 +83,12 @@ final class FakeEmbedder implements TextEmbedder {
 
     SegmentShape shape() {
         return shape;
+    }
+
+    /** The model name its records carry (default "fake"): two doubles tell their outputs apart, as two models would. */
+    FakeEmbedder named(String name) {
+        this.name = name;
+        return this;
     }
 
     FakeEmbedder delayPerCall(Duration delay) {
@@ -156,7 +163,7 @@ final class FakeEmbedder implements TextEmbedder {
 
     @Override
     public ModelInfo info() {
-        return new ModelInfo("fake", "f".repeat(64), "test-double", "fake", "-1", "mean", true, "l2", dims);
+        return new ModelInfo(name, "f".repeat(64), "test-double", "fake", "-1", "mean", true, "l2", dims);
     }
 
     @Override
@@ -207,11 +214,11 @@ final class FakeEmbedder implements TextEmbedder {
         }
     }
 
-    /** One vector, or one per chunk in chunk mode. */
+    /** One vector, or one per chunk in chunk mode (where even a single chunk is chunk 0 of 1, as the engine makes it). */
     List<Embedding> vectors(String text) {
         int tokens = countTokens(text);
         int chunks = shape.chunks(tokens);
-        if (chunks == 1) {
+        if (chunks == 1 && shape.mode() != LengthPolicy.Mode.CHUNK) {
             return List.of(new Embedding(vector(text), null, Math.min(tokens, shape.window()),
                     tokens > shape.window(), null, null));
         }

@@ -46,9 +46,13 @@ class MicroBatchTopologyTest {
     private PipelineMetrics metrics;
 
     private void start(BatchPolicy batch, int cacheEntries, int maxInputBytes) {
+        start(batch, cacheEntries, maxInputBytes, TopologySettings.Deletes.PROPAGATE);
+    }
+
+    private void start(BatchPolicy batch, int cacheEntries, int maxInputBytes, TopologySettings.Deletes deletes) {
         start(new TopologySettings(List.of(IN), null, OUT, DLQ, batch,
                 new TopologySettings.Cache(cacheEntries, 64L << 20), "", maxInputBytes, false, 1_000_000,
-                new TopologySettings.EventLimits(262_144, 256)));
+                new TopologySettings.EventLimits(262_144, 256), deletes, 512));
     }
 
     private void start(TopologySettings settings) {
@@ -152,9 +156,10 @@ class MicroBatchTopologyTest {
         assertEquals(1.0, metrics.batchesClosed(PipelineMetrics.CloseReason.LINGER));
     }
 
+    /** With bertstream.input.deletes=dead-letter a tombstone is dead-lettered like a bad record (deletes: DeletesTopologyTest). */
     @Test
     void badRecordsAreDeadLetteredWithTheirOriginalBytesAndWhyWhileGoodOnesFlow() {
-        start(new BatchPolicy(2, 100_000, LONG_LINGER), 0, 1000);
+        start(new BatchPolicy(2, 100_000, LONG_LINGER), 0, 1000, TopologySettings.Deletes.DEAD_LETTER);
         var bytesIn = driver.createInputTopic(IN, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         byte[] malformed = "{\"id\":\"x\",\"text\":".getBytes(StandardCharsets.UTF_8);
         byte[] invalidUtf8 = {'{', '"', 'i', 'd', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
@@ -183,7 +188,7 @@ class MicroBatchTopologyTest {
         assertArrayEquals(invalidUtf8, dead.get(2).value());
         assertArrayEquals(tooLarge, dead.get(3).value());
         assertExplained(dead.get(0), "decode", "MALFORMED_JSON", 0);
-        assertExplained(dead.get(1), "decode", "NULL_VALUE", 2);
+        assertExplained(dead.get(1), "decode", "TOMBSTONE: deletes id k-null, and bertstream.input.deletes=dead-letter", 2);
         assertExplained(dead.get(2), "decode", "INVALID_UTF8", 3);
         assertExplained(dead.get(3), "decode", "input limit", 4);
         assertExplained(dead.get(4), "decode", "POINTER_NOT_FOUND", 5);
@@ -223,7 +228,7 @@ class MicroBatchTopologyTest {
     void aTopicPatternReadsEveryMatchingTopicAndRecordsWhichOneInTheLineage() {
         start(new TopologySettings(List.of(), java.util.regex.Pattern.compile("texts\\..*"), OUT, DLQ,
                 new BatchPolicy(2, 100_000, LONG_LINGER), TopologySettings.Cache.off(), "", 1_000_000, true, 1_000_000,
-                new TopologySettings.EventLimits(262_144, 256)));
+                new TopologySettings.EventLimits(262_144, 256), TopologySettings.Deletes.PROPAGATE, 512));
         driver.createInputTopic("texts.en", Serdes.String().serializer(), Serdes.String().serializer())
                 .pipeInput("a", event("a", "good morning"));
         driver.createInputTopic("texts.de", Serdes.String().serializer(), Serdes.String().serializer())

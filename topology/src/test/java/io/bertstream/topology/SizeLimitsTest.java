@@ -173,7 +173,7 @@ class SizeLimitsTest {
     /** An output record's size as the producer counts it: key, value, lineage headers. */
     private int outputBytes(FakeEmbedder fake, String topic, String id, String text, long offset) {
         byte[] value = json(id, text).getBytes(StandardCharsets.UTF_8);
-        DecodedText decoded = TextDecoder.json("/text", "/id").decode(topic, 0, offset, new RecordHeaders(), null, value);
+        DecodedText decoded = (DecodedText) TextDecoder.json("/text", "/id").decode(topic, 0, offset, new RecordHeaders(), null, value);
         var source = new Lineage(topic, 0, offset, timestamp);
         byte[] serialized = OutputFormat.SINGLE_OBJECT.serializer(Map.of()).serialize(topic, EmbeddingRecords.of(id,
                 decoded, source, fake.vectors(text).get(0), fake.info(), true, Instant.now()));

@@ -113,4 +113,21 @@ class StateFormatTest {
         assertThrows(StateFormat.UnknownFormatException.class, () -> StateFormat.readPending(new byte[] {0, 0, 0, 9, 1}),
                 "truncated bytes of the old layout are refused too");
     }
+
+    @Test
+    void chunkCountsReadBackAndAnythingButTheirVersionedFormatIsRefused() {
+        for (int chunks : new int[] {2, 3, 256, Integer.MAX_VALUE}) {
+            assertEquals(chunks, StateFormat.readChunkCount(StateFormat.writeChunkCount(chunks)));
+        }
+        byte[] unknown = StateFormat.writeChunkCount(5);
+        unknown[3] ^= 0x21;
+        var e = assertThrows(StateFormat.UnknownFormatException.class, () -> StateFormat.readChunkCount(unknown));
+        assertTrue(e.getMessage().startsWith("chunk-count entry in an unknown format"), e.getMessage());
+        assertThrows(StateFormat.UnknownFormatException.class, () -> StateFormat.readChunkCount(new byte[] {0, 0, 0, 5}),
+                "the store came with the versioned formats: no unversioned layout");
+        byte[] pending = StateFormat.writePending(new InputRecord(null, new byte[0], new RecordHeaders(),
+                new Lineage("t", 0, 0, 0), 0));
+        assertThrows(StateFormat.UnknownFormatException.class, () -> StateFormat.readChunkCount(pending),
+                "another store's value");
+    }
 }

@@ -159,9 +159,9 @@ public final class OnnxRuntimeEncoder implements Encoder {
                 for (String output : outputNames) {
                     OnnxTensor tensor = (OnnxTensor) result.get(output).orElseThrow();
                     long[] outShape = tensor.getInfo().getShape();
-                    FloatBuffer buffer = tensor.getFloatBuffer();
-                    float[] values = new float[buffer.remaining()];
-                    buffer.get(values);
+                    // getFloatBuffer() already copies the native tensor into a fresh heap array: keep that array
+                    // rather than copying it again (a pass's states are megabytes: humongous objects for G1)
+                    float[] values = wholeArray(tensor.getFloatBuffer());
                     outputs.put(output, new OutputTensor((int) outShape[outShape.length - 1], values));
                 }
                 return outputs;
@@ -169,6 +169,17 @@ public final class OnnxRuntimeEncoder implements Encoder {
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime forward pass failed: " + e.getMessage(), e);
         }
+    }
+
+    /** The buffer's backing array when it is exactly the buffer's contents, else a copy of them. */
+    static float[] wholeArray(FloatBuffer buffer) {
+        if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0
+                && buffer.remaining() == buffer.array().length) {
+            return buffer.array();
+        }
+        float[] copy = new float[buffer.remaining()];
+        buffer.get(copy);
+        return copy;
     }
 
     private OnnxTensor tensor(long[] values, long[] shape) throws OrtException {

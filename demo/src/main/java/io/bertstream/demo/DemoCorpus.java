@@ -1,4 +1,4 @@
-package io.bertstream.cli.demo;
+package io.bertstream.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -26,7 +26,7 @@ public record DemoCorpus(List<Event> events, List<BadRecord> badRecords) {
     public record BadRecord(String id, byte[] value, String problem) {
     }
 
-    private static final String RESOURCE = "/io/bertstream/cli/demo-corpus.txt";
+    private static final String RESOURCE = "/io/bertstream/demo/demo-corpus.txt";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static DemoCorpus load() {

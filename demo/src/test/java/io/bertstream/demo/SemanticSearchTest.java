@@ -1,4 +1,4 @@
-package io.bertstream.cli.demo;
+package io.bertstream.demo;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,9 @@
-package io.bertstream.cli;
+package io.bertstream.demo;
 
 import io.bertstream.avro.EmbeddingRecord;
-import io.bertstream.cli.demo.DemoCorpus;
-import io.bertstream.cli.demo.OutputReader;
-import io.bertstream.cli.demo.SemanticSearch;
+import io.bertstream.cli.Bertstream;
+import io.bertstream.cli.Distributions;
+import io.bertstream.cli.ToolCommand;
 import io.bertstream.engine.model.ModelLoader;
 import io.bertstream.extract.EmbedOutcome;
 import io.bertstream.extract.ModelInfo;
@@ -36,7 +36,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -55,7 +54,7 @@ import java.util.stream.Stream;
             "Examples:",
             "  bertstream demo",
             "  bertstream demo --query \"a recipe for bread\" --query \"black holes\""})
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements ToolCommand {
 
     static final String INPUT_TOPIC = "demo-texts";
     static final String OUTPUT_TOPIC = "demo-embeddings";
@@ -117,7 +116,7 @@ public final class DemoCommand implements Callable<Integer> {
 
             BertstreamConfig config = demoConfig.with(
                     Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
-            try (SharedModel shared = step(out, "Loading model " + model, () -> SharedModel.open(config))) {
+            try (SharedModel shared = step(out, "Loading model " + model, () -> Distributions.explained(() -> SharedModel.open(config)))) {
                 ModelInfo info = shared.embedder().info();
                 out.printf("  %s (%s, sha256 %s…): %d dims, layers %s, pooling %s, backend %s%n", info.name(),
                         info.format(), info.sha256().substring(0, 12), info.dims(), info.layers(), info.pooling(),

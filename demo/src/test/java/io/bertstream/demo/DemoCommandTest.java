@@ -1,11 +1,12 @@
-package io.bertstream.cli;
+package io.bertstream.demo;
 
-import io.bertstream.cli.demo.DemoCorpus;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import io.bertstream.cli.Bertstream;
 
 import static io.bertstream.cli.CommandLineTest.capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;

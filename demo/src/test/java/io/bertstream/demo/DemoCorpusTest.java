@@ -1,4 +1,4 @@
-package io.bertstream.cli.demo;
+package io.bertstream.demo;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

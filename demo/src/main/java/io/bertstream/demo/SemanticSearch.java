@@ -1,4 +1,4 @@
-package io.bertstream.cli.demo;
+package io.bertstream.demo;
 
 import java.util.ArrayList;
 import java.util.Comparator;

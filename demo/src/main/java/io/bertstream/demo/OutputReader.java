@@ -1,4 +1,4 @@
-package io.bertstream.cli.demo;
+package io.bertstream.demo;
 
 import io.bertstream.avro.EmbeddingRecord;
 import io.bertstream.serde.AvroDeserializer;

@@ -1,11 +1,9 @@
-package io.bertstream.cli;
+package io.bertstream.bench;
 
-import io.bertstream.bench.BenchOptions;
 import io.bertstream.bench.BenchOptions.PhaseId;
 import io.bertstream.bench.BenchOptions.PipelineShape;
-import io.bertstream.bench.BenchReport;
-import io.bertstream.bench.Benchmark;
-import io.bertstream.bench.ReportWriter;
+import io.bertstream.cli.Bertstream;
+import io.bertstream.cli.ToolCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -14,13 +12,12 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the engine and the pipeline against peers, in one run: (a) langchain4j embedAll, "
                 + "(b) raw ONNX Runtime, (c) the engine on each backend, (d) producer -> broker -> processor -> consumer at each shape (input partitions x stream threads).",
             "Prints sentences/s (median of the runs), GFLOP/s against the measured matmul peak, and the goal ratios."})
-public final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements ToolCommand {
 
     @Option(names = "--quick", description = "Tiny sizes and one run, to check that every phase works (what CI runs).")
     boolean quick;
@@ -63,11 +60,11 @@ public final class BenchCommand implements Callable<Integer> {
             options = options();
         } catch (IllegalArgumentException e) {
             System.err.println("bench: " + e.getMessage());
-            return 2;
+            return Bertstream.USAGE_ERROR;
         }
         BenchReport report = new Benchmark(options, System.out).run();
         out.forEach(file -> ReportWriter.write(report, file));
-        return report.phases().stream().allMatch(BenchReport.Phase::ok) ? 0 : 1;
+        return report.phases().stream().allMatch(BenchReport.Phase::ok) ? Bertstream.OK : Bertstream.PARTIAL_FAILURE;
     }
 
     private BenchOptions options() {
