@@ -1,6 +1,7 @@
 package io.bertstream.bench;
 
 import io.bertstream.bench.BenchOptions.PhaseId;
+import io.bertstream.bench.BenchOptions.PipelineShape;
 import io.bertstream.cli.Bertstream;
 import io.bertstream.cli.ToolCommand;
 import picocli.CommandLine.Command;
@@ -14,7 +15,7 @@ import java.util.Set;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the engine and the pipeline against peers, in one run: (a) langchain4j embedAll, "
-                + "(b) raw ONNX Runtime, (c) the engine on each backend, (d) producer -> broker -> processor -> consumer.",
+                + "(b) raw ONNX Runtime, (c) the engine on each backend, (d) producer -> broker -> processor -> consumer at each shape (input partitions x stream threads).",
             "Prints sentences/s (median of the runs), GFLOP/s against the measured matmul peak, and the goal ratios."})
 public final class BenchCommand implements ToolCommand {
 
@@ -44,6 +45,10 @@ public final class BenchCommand implements ToolCommand {
 
     @Option(names = "--pipeline-set", description = "A processor setting for (d), e.g. bertstream.micro-batch.max-records=256. Repeatable.")
     Map<String, String> pipelineConfig = Map.of();
+
+    @Option(names = "--pipeline-shapes", split = ",", description = "Input partitions x stream threads for (d), each a phase "
+            + "(default 1x1,1x2,4x1,4x2,16x1,16x2; quick 16x2).")
+    List<String> pipelineShapes;
 
     @Option(names = "--out", description = "Write the report here too: .json for JSON, anything else for markdown. Repeatable.")
     List<Path> out = List.of();
@@ -75,6 +80,7 @@ public final class BenchCommand implements ToolCommand {
                 base.peakMatrixSize(),
                 pipelineEvents != null ? pipelineEvents : base.pipelineEvents(),
                 selected.isEmpty() ? base.phases() : selected,
-                pipelineConfig);
+                pipelineConfig,
+                pipelineShapes != null ? pipelineShapes.stream().map(PipelineShape::parse).toList() : base.pipelineShapes());
     }
 }

@@ -12,10 +12,12 @@ import java.util.List;
  * @param matmulPeakGflops fp32 MatMul peak measured in the same run (ONNX Runtime)
  * @param phases           one per measured subject, in run order
  * @param ratios           the issue's goals, computed from the phases
+ * @param batchInvariance  fp32 ONNX Runtime: the largest |difference| of a vector component between texts embedded
+ *                         alone and together in one mixed-length pass; null when c-onnxruntime did not run
  * @param notes            failures and caveats, in words
  */
 public record BenchReport(Machine machine, Corpus corpus, double matmulPeakGflops, List<Phase> phases,
-                          List<Ratio> ratios, List<String> notes) {
+                          List<Ratio> ratios, Double batchInvariance, List<String> notes) {
 
     public record Machine(String cpu, int cores, double memoryGib, String java, String os) {
 
@@ -34,7 +36,8 @@ public record BenchReport(Machine machine, Corpus corpus, double matmulPeakGflop
     /**
      * One subject's result.
      *
-     * @param id                 "a", "b", "c-onnxruntime", "c-pytorch", "d"
+     * @param id                 "a", "b", "int8", "c-onnxruntime", "c-pytorch", or "d@16p2t" (the pipeline at 16
+     *                           input partitions and 2 stream threads)
      * @param subject            what ran, in words
      * @param settings           the best settings (or the only ones)
      * @param loadSeconds        model load, from nothing to ready
@@ -42,6 +45,8 @@ public record BenchReport(Machine machine, Corpus corpus, double matmulPeakGflop
      * @param sentencesPerSecond median of the runs at the best settings
      * @param runs               each run's sentences/s at the best settings
      * @param paddedShare        share of token slots that were padding; null where the subject does not say
+     * @param rowsPerPass        rows per forward pass (the engine's counters, at the best settings or, for (d), over
+     *                           the backlog runs); null where the subject does not say
      * @param gflops             achieved useful GFLOP/s (real tokens only)
      * @param peakShare          gflops / the measured matmul peak
      * @param residentMib        VmRSS right after the phase (cumulative: phases share one process)
@@ -52,12 +57,13 @@ public record BenchReport(Machine machine, Corpus corpus, double matmulPeakGflop
      * @param error              why the phase failed; null when it ran
      */
     public record Phase(String id, String subject, String settings, double loadSeconds, double warmupSeconds,
-                        double sentencesPerSecond, double[] runs, Double paddedShare, double gflops, double peakShare,
+                        double sentencesPerSecond, double[] runs, Double paddedShare, Double rowsPerPass,
+                        double gflops, double peakShare,
                         double residentMib, Double minCosineToB, List<SweepPoint> sweep, Latency latency,
                         String error) {
 
         public static Phase failed(String id, String subject, Throwable cause) {
-            return new Phase(id, subject, "", 0, 0, 0, new double[0], null, 0, 0, ProcessStats.residentMib(), null,
+            return new Phase(id, subject, "", 0, 0, 0, new double[0], null, null, 0, 0, ProcessStats.residentMib(), null,
                     List.of(), null, cause.getClass().getSimpleName() + ": " + cause.getMessage());
         }
 
@@ -66,17 +72,17 @@ public record BenchReport(Machine machine, Corpus corpus, double matmulPeakGflop
         }
 
         public Phase withFlops(double newGflops, double newPeakShare) {
-            return new Phase(id, subject, settings, loadSeconds, warmupSeconds, sentencesPerSecond, runs, paddedShare,
+            return new Phase(id, subject, settings, loadSeconds, warmupSeconds, sentencesPerSecond, runs, paddedShare, rowsPerPass,
                     newGflops, newPeakShare, residentMib, minCosineToB, sweep, latency, error);
         }
 
         public Phase withFidelity(Double newMinCosineToB) {
-            return new Phase(id, subject, settings, loadSeconds, warmupSeconds, sentencesPerSecond, runs, paddedShare,
+            return new Phase(id, subject, settings, loadSeconds, warmupSeconds, sentencesPerSecond, runs, paddedShare, rowsPerPass,
                     gflops, peakShare, residentMib, newMinCosineToB, sweep, latency, error);
         }
 
         public Phase withSweep(List<SweepPoint> newSweep) {
-            return new Phase(id, subject, settings, loadSeconds, warmupSeconds, sentencesPerSecond, runs, paddedShare,
+            return new Phase(id, subject, settings, loadSeconds, warmupSeconds, sentencesPerSecond, runs, paddedShare, rowsPerPass,
                     gflops, peakShare, residentMib, minCosineToB, newSweep, latency, error);
         }
     }
@@ -84,16 +90,37 @@ public record BenchReport(Machine machine, Corpus corpus, double matmulPeakGflop
     public record SweepPoint(String settings, double sentencesPerSecond, double[] runs, Double paddedShare) {
     }
 
-    /** End-to-end latency with the producer paced at {@code offeredPerSecond}. */
+    /**
+     * Event-to-embedding latency with the producer paced at {@code offeredPerSecond}: the read_committed consumer's
+     * arrival time minus the input record's timestamp (the processor keeps it on the output), so it includes the
+     * micro-batch linger, the queue, the pass and the transaction commit.
+     *
+     * @param lingerMillis         bertstream.micro-batch.linger-ms of the run
+     * @param commitIntervalMillis the Kafka Streams commit interval of the run (100 ms under exactly_once_v2)
+     * @param meanPassMillis       mean forward pass time over the paced run's passes
+     */
     public record Latency(double offeredPerSecond, double achievedPerSecond, double p50Millis, double p99Millis,
-                          int events) {
+                          int events, double lingerMillis, double commitIntervalMillis, double meanPassMillis) {
+
+        /** The goal for p99: linger + commit interval + twice the mean pass time. */
+        @JsonProperty("p99GoalMillis")
+        public double p99GoalMillis() {
+            return lingerMillis + commitIntervalMillis + 2 * meanPassMillis;
+        }
     }
 
-    /** {@code numerator / denominator} against a goal; null value when either side did not run. */
-    public record Ratio(String name, Double value, double goal, boolean atMost) {
+    /**
+     * A measured figure against its goal; null value when a side did not run, null goal for a figure reported
+     * without one (e.g. (d)/(c) at a shape the goal is not set at).
+     */
+    public record Ratio(String name, Double value, Double goal, boolean atMost) {
 
+        /** Met, missed, or null when there is no goal. */
         @JsonProperty("met")
-        public boolean met() {
+        public Boolean met() {
+            if (goal == null) {
+                return null;
+            }
             return value != null && (atMost ? value <= goal : value >= goal);
         }
     }

@@ -91,6 +91,12 @@ public final class EngineSubjects {
         }
 
         @Override
+        public Double rowsPerPass() {
+            EngineStats window = engine.stats().minus(since);
+            return window.passes() == 0 ? null : (double) window.rows() / window.passes();
+        }
+
+        @Override
         public void resetCounters() {
             since = engine.stats();
         }

@@ -2,6 +2,7 @@ package io.bertstream.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bertstream.avro.EmbeddingRecord;
+import io.bertstream.bench.BenchOptions.PipelineShape;
 import io.bertstream.bench.BenchReport.Latency;
 import io.bertstream.bench.BenchReport.Phase;
 import io.bertstream.engine.EngineStats;
@@ -28,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -42,10 +44,15 @@ import java.util.stream.IntStream;
 /**
  * Subject (d), the whole pipeline in one process: a producer writes JSON text events to a real broker
  * ({@link EmbeddedKafka}), the bertstream processor ({@link BertstreamApp}: exactly_once_v2, Avro single-object
- * records out, its default batching) embeds them, and a read_committed consumer decodes every output record.
+ * records out, its default micro-batching and its one inference queue) embeds them, and a read_committed consumer
+ * decodes every output record. Measured at each {@link PipelineShape} (input partitions x stream threads), each a
+ * phase of its own ({@code d@16p2t}): one broker and one loaded model for all, a fresh app, input topic and warm-up
+ * per shape.
  * Throughput: a backlog of events, rate measured between the 10th and 90th percentile of arrivals (steady state,
- * without start-up and drain). Latency: a producer paced at half that rate, arrival time minus event time.
- * Broker and clients share the cores with the model, so the ratio to (c) is a conservative one.
+ * without start-up and drain), or over the whole run when that window is too small to time (see
+ * {@link #steadyRate}). Latency, at the shapes with the most partitions: a producer paced at half the shape's rate,
+ * arrival time minus event time. Broker and clients share the cores with the model, so the ratio to (c) is a
+ * conservative one.
  */
 final class PipelineBench implements AutoCloseable {
 
@@ -56,24 +63,33 @@ final class PipelineBench implements AutoCloseable {
     private static final Duration STALL = Duration.ofSeconds(60);
     private static final double LATENCY_LOAD = 0.5;
     private static final double LATENCY_SECONDS = 15;
+    /**
+     * The 10th-90th percentile window times the steady rate only when it holds this many events: fewer arrive in a
+     * handful of commit-sized bursts (a quick bench's 64 events may all come in one poll), and then the whole run,
+     * first send to last arrival, is the honest rate.
+     */
+    static final int MIN_STEADY_WINDOW = 100;
 
     private final ObjectMapper json = new ObjectMapper();
     private final Path stateDir;
     private final EmbeddedKafka kafka;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final float[][] vectorsByText;
+    private final int corpusSize;
+    /** The current shape's first vector of each corpus text (null where none came back yet). */
+    private float[][] vectorsByText;
     private SharedModel model;
     private BertstreamApp app;
+    private String input;
     private int sent;
 
     private PipelineBench(int texts) throws IOException {
-        vectorsByText = new float[texts][];
+        this.corpusSize = texts;
         stateDir = Files.createTempDirectory("bertstream-bench-state");
         kafka = EmbeddedKafka.start();
         KafkaProducer<byte[], byte[]> newProducer = null;
         try {
-            kafka.createTopics(1, INPUT, OUTPUT, DEAD_LETTERS);
+            kafka.createTopics(1, OUTPUT, DEAD_LETTERS);
             newProducer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                     ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5),
                     new ByteArraySerializer(), new ByteArraySerializer());
@@ -93,38 +109,69 @@ final class PipelineBench implements AutoCloseable {
         }
     }
 
-    /** The phase, and the vector the pipeline produced for each corpus text (null where none came back). */
-    record Result(Phase phase, List<float[]> vectors) {
+    /** One phase per shape, and each shape's vector of each corpus text (null where none came back). */
+    record Result(List<Phase> phases, Map<String, List<float[]>> vectorsByPhase) {
     }
 
     static Result run(BenchOptions options, List<String> texts, PrintStream log) {
-        String subject = "pipeline: producer -> broker -> processor (exactly_once_v2, Avro) -> read_committed consumer";
+        List<Phase> phases = new ArrayList<>();
+        Map<String, List<float[]>> vectors = new HashMap<>();
+        int mostPartitions = options.pipelineShapes().stream().mapToInt(PipelineShape::partitions).max().orElseThrow();
         try (PipelineBench bench = new PipelineBench(texts.size())) {
-            return new Result(bench.measure(subject, options, texts, log), Arrays.asList(bench.vectorsByText));
+            for (PipelineShape shape : options.pipelineShapes()) {
+                String subject = "pipeline at " + shape.partitions() + " input partitions, " + shape.threads()
+                        + " stream threads: producer -> broker -> processor (exactly_once_v2, Avro) -> read_committed consumer";
+                try {
+                    phases.add(bench.measure(subject, shape, shape.partitions() == mostPartitions, options, texts, log));
+                    vectors.put(shape.phaseId(), Arrays.asList(bench.vectorsByText));
+                } catch (RuntimeException | LinkageError e) {
+                    phases.add(Phase.failed(shape.phaseId(), subject, e));
+                    bench.closeApp();
+                    // what the failed shape still committed must not count as the next shape's output
+                    bench.consumer.seekToEnd(bench.consumer.assignment());
+                }
+            }
         } catch (IOException e) {
-            return new Result(Phase.failed("d", subject, new UncheckedIOException(e)), null);
+            failRest(options, phases, new UncheckedIOException(e));
         } catch (RuntimeException | LinkageError e) {
-            return new Result(Phase.failed("d", subject, e), null);
+            failRest(options, phases, e);
         }
+        return new Result(phases, vectors);
     }
 
-    private Phase measure(String subject, BenchOptions options, List<String> texts, PrintStream log) {
+    /** The broker or the model would not start: every shape not yet measured fails with the reason. */
+    private static void failRest(BenchOptions options, List<Phase> phases, Throwable cause) {
+        options.pipelineShapes().stream().skip(phases.size()).forEach(shape ->
+                phases.add(Phase.failed(shape.phaseId(), "pipeline at " + shape.partitions() + " input partitions, "
+                        + shape.threads() + " stream threads", cause)));
+    }
+
+    private Phase measure(String subject, PipelineShape shape, boolean withLatency, BenchOptions options,
+                          List<String> texts, PrintStream log) {
+        vectorsByText = new float[corpusSize][];
+        input = INPUT + "-" + shape.partitions() + "p" + shape.threads() + "t";
+        kafka.createTopics(shape.partitions(), input);
         Map<String, String> settings = new HashMap<>(Map.of(
                 StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 StreamsConfig.APPLICATION_ID_CONFIG, "bertstream-bench-" + UUID.randomUUID(),
                 StreamsConfig.STATE_DIR_CONFIG, stateDir.toString(),
-                BertstreamConfig.INPUT_TOPICS, INPUT,
+                StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(shape.threads()),
+                BertstreamConfig.INPUT_TOPICS, input,
                 BertstreamConfig.INPUT_ID_POINTER, "/id",
                 BertstreamConfig.OUTPUT_TOPIC, OUTPUT,
                 BertstreamConfig.DLQ_TOPIC, DEAD_LETTERS,
                 BertstreamConfig.BACKEND, "onnxruntime",
-                BertstreamConfig.THREADS, Integer.toString(options.threads()),
-                BertstreamConfig.METRICS_PORT, "-1"));
+                BertstreamConfig.THREADS, Integer.toString(options.threads())));
+        settings.put(BertstreamConfig.METRICS_PORT, "-1");
         settings.putAll(options.pipelineConfig());
         BertstreamConfig config = BertstreamConfig.of(settings, Map.of());
-        long started = System.nanoTime();
-        model = SharedModel.open(config);
-        double load = Throughput.seconds(System.nanoTime() - started);
+        double load = 0;
+        if (model == null) {
+            // one model for every shape: the apps come and go, the engine stays warm
+            long started = System.nanoTime();
+            model = SharedModel.open(config);
+            load = Throughput.seconds(System.nanoTime() - started);
+        }
         app = new BertstreamApp(config, model);
         double warmup = Throughput.secondsOf(() -> {
             app.start();
@@ -135,7 +182,7 @@ final class PipelineBench implements AutoCloseable {
             arrivals(send(texts, cycle(texts, texts.size()), 0), texts.size());
         });
 
-        // padding at steady load: the forward passes of the backlog runs, not warm-up's or the paced run's
+        // padding and pass sizes at steady load: the forward passes of the backlog runs, not warm-up's or the paced run's
         EngineStats before = model.engineStats();
         double[] rates = new double[options.runs()];
         for (int run = 0; run < options.runs(); run++) {
@@ -143,29 +190,47 @@ final class PipelineBench implements AutoCloseable {
             EngineStats runStart = model.engineStats();
             long runStarted = System.nanoTime();
             long[] arrivals = arrivals(send(texts, events, 0), events.size());
-            rates[run] = steadyRate(arrivals);
-            // where the time goes: the share of the run the stream thread spent inside the model's forward passes
+            rates[run] = steadyRate(arrivals, runStarted, MIN_STEADY_WINDOW);
+            // where the time goes: the share of the run the inference worker spent inside the model's forward passes
             EngineStats ran = model.engineStats().minus(runStart);
-            log.printf(Locale.ROOT, "  d run %d: %d events, %.1f events/s at steady state, forward passes %.0f %% of the run (%d passes, %.1f rows each)%n",
-                    run + 1, events.size(), rates[run], 100.0 * ran.forwardNanos() / (System.nanoTime() - runStarted),
-                    ran.passes(), (double) ran.rows() / Math.max(1, ran.passes()));
+            log.printf(Locale.ROOT, "  %s run %d: %d events, %.1f events/s at steady state, forward passes %.0f %% of the run (%d passes, %.1f rows each, padded %.1f %%)%n",
+                    shape.phaseId(), run + 1, events.size(), rates[run],
+                    100.0 * ran.forwardNanos() / (System.nanoTime() - runStarted), ran.passes(),
+                    (double) ran.rows() / Math.max(1, ran.passes()), 100 * ran.paddedShare());
         }
         double max = Throughput.median(rates);
         EngineStats steady = model.engineStats().minus(before);
         Double paddedShare = steady.passes() == 0 ? null : steady.paddedShare();
-        Latency latency = latency(texts, max * LATENCY_LOAD, options);
-        log.printf(Locale.ROOT, "  d latency at %.1f events/s: p50 %.1f ms, p99 %.1f ms%n", latency.offeredPerSecond(),
-                latency.p50Millis(), latency.p99Millis());
+        Double rowsPerPass = steady.passes() == 0 ? null : (double) steady.rows() / steady.passes();
+        Latency latency = null;
+        if (withLatency) {
+            latency = latency(texts, max * LATENCY_LOAD, options, config);
+            log.printf(Locale.ROOT, "  %s latency at %.1f events/s: p50 %.1f ms, p99 %.1f ms (goal <= %.1f ms: linger %.0f + "
+                            + "commit interval %.0f + 2 x mean pass %.1f)%n", shape.phaseId(), latency.offeredPerSecond(),
+                    latency.p50Millis(), latency.p99Millis(), latency.p99GoalMillis(), latency.lingerMillis(),
+                    latency.commitIntervalMillis(), latency.meanPassMillis());
+        }
 
         double deadLettered = Arrays.stream(DeadLetter.Stage.values()).mapToDouble(app.metrics()::deadLetteredCount).sum();
+        closeApp();
         if (deadLettered > 0) {
             throw new IllegalStateException(deadLettered + " bench events were dead-lettered");
         }
-        String batching = String.format(Locale.ROOT, "micro-batch <= %d events / %d padded tokens, linger %d ms",
+        String batching = String.format(Locale.ROOT, "%d partitions, %d stream threads, micro-batch <= %d events / %d "
+                        + "padded tokens, linger %d ms", shape.partitions(), shape.threads(),
                 config.getInt(BertstreamConfig.MICRO_BATCH_MAX_RECORDS), config.getInt(BertstreamConfig.MICRO_BATCH_MAX_TOKENS),
                 config.getInt(BertstreamConfig.MICRO_BATCH_LINGER_MS));
-        return new Phase("d", subject, batching + ", " + config.require(BertstreamConfig.BACKEND), load, warmup, max,
-                rates, paddedShare, 0, 0, ProcessStats.residentMib(), null, List.of(), latency, null);
+        return new Phase(shape.phaseId(), subject, batching + ", " + config.require(BertstreamConfig.BACKEND), load, warmup,
+                max, rates, paddedShare, rowsPerPass, 0, 0, ProcessStats.residentMib(), null, List.of(), latency, null);
+    }
+
+    /** Stops the current shape's app (it commits what is done); the model stays open for the next shape. */
+    private void closeApp() {
+        if (app != null) {
+            BertstreamApp closing = app;
+            app = null;
+            closing.close();
+        }
     }
 
     private void awaitRunning() {
@@ -185,6 +250,7 @@ final class PipelineBench implements AutoCloseable {
     private CompletableFuture<Void> send(List<String> texts, List<Integer> indexes, double perSecond) {
         int first = sent;
         sent += indexes.size();
+        String topic = input;
         return CompletableFuture.runAsync(() -> {
             long start = System.nanoTime();
             for (int i = 0; i < indexes.size(); i++) {
@@ -192,7 +258,7 @@ final class PipelineBench implements AutoCloseable {
                     LockSupport.parkNanos(start + (long) (i * 1e9 / perSecond) - System.nanoTime());
                 }
                 String id = (first + i) + ":" + indexes.get(i);
-                producer.send(new ProducerRecord<>(INPUT, null, System.currentTimeMillis(), bytes(id),
+                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), bytes(id),
                         event(id, texts.get(indexes.get(i)))));
             }
             producer.flush();
@@ -207,7 +273,7 @@ final class PipelineBench implements AutoCloseable {
         }
     }
 
-    /** Arrival times (ms since epoch) of the next {@code count} output records, each decoded and checked. */
+    /** Arrival times ({@link System#nanoTime()}) of the next {@code count} output records, each decoded and checked. */
     private long[] arrivals(CompletableFuture<Void> sending, int count) {
         return receive(sending, count, false);
     }
@@ -226,7 +292,7 @@ final class PipelineBench implements AutoCloseable {
                 sending.join();
             }
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                long now = System.currentTimeMillis();
+                long now = latency ? System.currentTimeMillis() : System.nanoTime();
                 check(record);
                 if (received < count) {
                     values[received++] = latency ? now - record.timestamp() : now;
@@ -235,7 +301,7 @@ final class PipelineBench implements AutoCloseable {
             }
             if (System.nanoTime() - lastProgress > STALL.toNanos()) {
                 throw new IllegalStateException("pipeline stalled: " + received + " of " + count + " records after "
-                        + STALL.toSeconds() + " s without output (streams " + app.streams().state() + ")");
+                        + STALL.toSeconds() + " s without output (streams " + (app == null ? "closed" : app.streams().state()) + ")");
             }
         }
         sending.join();
@@ -268,24 +334,43 @@ final class PipelineBench implements AutoCloseable {
         }
     }
 
-    /** Records per second between the 10th and 90th percentile arrivals: start-up and drain left out. */
-    static double steadyRate(long[] arrivals) {
+    /**
+     * Records per second between the 10th and 90th percentile arrivals (start-up and drain left out) when that
+     * window holds at least {@code minWindow} events and some time passed in it; otherwise over the whole run, from
+     * {@code startNanos} (the first send) to the last arrival. Finite and positive for any non-empty run.
+     *
+     * @param arrivals   arrival times, {@link System#nanoTime()}
+     * @param startNanos when the run's first event was sent
+     */
+    static double steadyRate(long[] arrivals, long startNanos, int minWindow) {
+        if (arrivals.length == 0) {
+            throw new IllegalArgumentException("no arrivals to time");
+        }
         long[] sorted = arrivals.clone();
         Arrays.sort(sorted);
         int from = sorted.length / 10;
         int to = sorted.length - 1 - sorted.length / 10;
         long span = sorted[to] - sorted[from];
-        return span <= 0 ? Double.NaN : (to - from) * 1000.0 / span;
+        if (to - from >= minWindow && span > 0) {
+            return (to - from) * 1e9 / span;
+        }
+        return sorted.length * 1e9 / Math.max(1, sorted[sorted.length - 1] - startNanos);
     }
 
-    private Latency latency(List<String> texts, double perSecond, BenchOptions options) {
-        int count = (int) Math.max(texts.size() / 2.0, Math.min(options.pipelineEvents(), perSecond * LATENCY_SECONDS));
+    /** Latency at {@code perSecond} offered, with the goal from the same run's settings and passes. */
+    private Latency latency(List<String> texts, double perSecond, BenchOptions options, BertstreamConfig config) {
+        int count = (int) Math.max(Math.max(1, texts.size() / 2.0), Math.min(options.pipelineEvents(), perSecond * LATENCY_SECONDS));
         List<Integer> events = cycle(texts, count);
+        EngineStats before = model.engineStats();
         long start = System.currentTimeMillis();
         long[] millis = latencies(send(texts, events, perSecond), count);
-        double achieved = count * 1000.0 / (System.currentTimeMillis() - start);
+        double achieved = count * 1000.0 / Math.max(1, System.currentTimeMillis() - start);
+        EngineStats passes = model.engineStats().minus(before);
         double[] values = Arrays.stream(millis).asDoubleStream().toArray();
-        return new Latency(perSecond, achieved, Throughput.quantile(values, 0.5), Throughput.quantile(values, 0.99), count);
+        double commitInterval = new StreamsConfig(config.kafkaProperties()).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+        double meanPass = passes.passes() == 0 ? 0 : passes.forwardNanos() / 1e6 / passes.passes();
+        return new Latency(perSecond, achieved, Throughput.quantile(values, 0.5), Throughput.quantile(values, 0.99), count,
+                config.getInt(BertstreamConfig.MICRO_BATCH_LINGER_MS), commitInterval, meanPass);
     }
 
     /** {@code count} corpus indexes, going round the corpus. */
@@ -300,9 +385,7 @@ final class PipelineBench implements AutoCloseable {
     @Override
     public void close() {
         try (kafka; producer; consumer) {
-            if (app != null) {
-                app.close();
-            }
+            closeApp();
             if (model != null) {
                 model.close();
             }

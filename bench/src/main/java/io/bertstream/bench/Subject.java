@@ -12,6 +12,11 @@ public interface Subject extends AutoCloseable {
         return null;
     }
 
+    /** Rows per forward pass since {@link #resetCounters()}; null when the subject cannot tell. */
+    default Double rowsPerPass() {
+        return null;
+    }
+
     default void resetCounters() {
     }
 

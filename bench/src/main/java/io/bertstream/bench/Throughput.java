@@ -30,15 +30,22 @@ public final class Throughput {
         return seconds(System.nanoTime() - start);
     }
 
+    /** The median; NaN when there are no values. */
     public static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int mid = sorted.length / 2;
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
-    /** The value below which {@code q} (0..1) of the values lie, nearest-rank. */
+    /** The value below which {@code q} (0..1) of the values lie, nearest-rank; NaN when there are none. */
     public static double quantile(double[] values, double q) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int rank = (int) Math.ceil(q * sorted.length);

@@ -246,7 +246,11 @@ public final class Replay implements AutoCloseable {
         try (var pending = streams.store(StoreQueryParameters.fromNameAndType(MicroBatchProcessor.PENDING_STORE,
                 QueryableStoreTypes.<Long, byte[]>keyValueStore())).all()) {
             while (pending.hasNext()) {
-                Lineage source = StateFormat.readPending(pending.next().value).source();
+                byte[] value = pending.next().value;
+                if (value == null) {
+                    continue; // the in-memory store's iterator reads values live: deleted since, so forwarded
+                }
+                Lineage source = StateFormat.readPending(value).source();
                 Long endOffset = end.get(new TopicPartition(source.topic(), source.partition()));
                 if (endOffset != null && source.offset() < endOffset) {
                     return false;

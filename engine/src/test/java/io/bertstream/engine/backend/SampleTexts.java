@@ -1,5 +1,6 @@
 package io.bertstream.engine.backend;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
@@ -21,6 +22,13 @@ public final class SampleTexts {
             "See https://kafka.apache.org/documentation/#streams?lang=en&v=4.1 or mail ops@example.com",
             "   spaced \t\t out \n\n\n text   with   runs   of   whitespace   ",
             LONG);
+
+    /** {@link #VARIED} without the over-long text, plus a 202-token row: one pass of very mixed lengths. */
+    public static List<String> mixedLengths() {
+        List<String> texts = new ArrayList<>(VARIED.subList(0, VARIED.size() - 1));
+        texts.add("word ".repeat(200));
+        return texts;
+    }
 
     private SampleTexts() {
     }
