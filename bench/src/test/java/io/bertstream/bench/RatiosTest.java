@@ -93,23 +93,24 @@ class RatiosTest {
     }
 
     @Test
-    void steadyRateLeavesOutStartAndDrain() {
-        // 10 arrivals: a slow start, then one per 10 ms, then a late straggler
-        long[] arrivals = nanos(0, 500, 510, 520, 530, 540, 550, 560, 570, 5000);
-        assertEquals(100.0, PipelineBench.steadyRate(arrivals, 0, 7), 1e-9);
+    void runRateIsTheWholeRunNotAWindowInsideBursts() {
+        // two commit-sized bursts after a slow start: a 10th-90th percentile window (both bursts, 100 ms apart)
+        // would claim 80 events / 0.1 s = 800/s; the run delivered 100 events in 2.1 s
+        long[] bursts = new long[100];
+        Arrays.fill(bursts, 0, 50, 2_000_000_000L);
+        Arrays.fill(bursts, 50, 100, 2_100_000_000L);
+        assertEquals(100 / 2.1, PipelineBench.runRate(bursts, 0), 1e-9);
     }
 
     @Test
-    void steadyRateFallsBackToTheWholeRunWhenEverythingArrivesInOnePoll() {
-        // the flaky quick bench: 64 events, all in one poll 2 s after the first send (the window spans 0 ms)
+    void runRateIsFiniteWhenEverythingArrivesInOnePoll() {
+        // the flaky quick bench: 64 events, all in one poll 2 s after the first send
         long[] arrivals = new long[64];
         Arrays.fill(arrivals, 2_000_000_000L);
-        double rate = PipelineBench.steadyRate(arrivals, 0, PipelineBench.MIN_STEADY_WINDOW);
-        assertEquals(32.0, rate, 1e-9);
-        // a window too small to time (3 bursts) is not trusted either: first send to last arrival
+        assertEquals(32.0, PipelineBench.runRate(arrivals, 0), 1e-9);
         long[] bursts = nanos(1000, 1000, 1000, 1100, 1100, 1100, 1200, 1200, 1200, 1200);
-        assertEquals(10 / 1.2, PipelineBench.steadyRate(bursts, 0, PipelineBench.MIN_STEADY_WINDOW), 1e-9);
-        assertThrows(IllegalArgumentException.class, () -> PipelineBench.steadyRate(new long[0], 0, 1));
+        assertEquals(10 / 1.2, PipelineBench.runRate(bursts, 0), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> PipelineBench.runRate(new long[0], 0));
     }
 
     @Test
