@@ -14,7 +14,9 @@ public record InputPrefixes(String fallback, Map<String, String> byTopic) {
 
     public InputPrefixes {
         fallback = fallback == null ? "" : fallback.strip();
-        byTopic = Map.copyOf(byTopic);
+        var stripped = new java.util.HashMap<String, String>();
+        byTopic.forEach((topic, prefix) -> stripped.put(topic, prefix.strip()));
+        byTopic = Map.copyOf(stripped); // normalised once here, not per record in of()
     }
 
     public static InputPrefixes none() {
@@ -22,14 +24,14 @@ public record InputPrefixes(String fallback, Map<String, String> byTopic) {
     }
 
     public String of(String topic) {
-        return byTopic.getOrDefault(topic, fallback).strip();
+        return byTopic.getOrDefault(topic, fallback);
     }
 
     /** Every prefix in use: the fallback and each topic's. */
     public java.util.Set<String> all() {
         var all = new java.util.TreeSet<String>();
         all.add(fallback);
-        byTopic.values().forEach(p -> all.add(p.strip()));
+        all.addAll(byTopic.values());
         return all;
     }
 }
